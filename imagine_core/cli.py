@@ -1,0 +1,128 @@
+"""The ``imagine`` command. Nothing here imports TensorFlow; plugins do, lazily."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable
+
+from imagine_core import __version__
+from imagine_core.errors import EXIT_USER_ERROR, ImagineError, debug_enabled
+
+PLUGIN_COMMANDS = {
+    "ocr": "read page images into text, hOCR, ALTO and PAGE XML",
+    "data": "check, convert, generate and synthesise annotated pages",
+    "eval": "evaluate a trained run, or recognised text against ground truth",
+}
+
+
+def report_error(exc: ImagineError) -> int:
+    from imagine_core.console import err
+
+    if debug_enabled():
+        err.print(
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), markup=False
+        )
+    err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    if not debug_enabled():
+        err.print("[dim](--debug or IMAGINE_DEBUG=1 shows the traceback)[/dim]")
+    return EXIT_USER_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imagine",
+        description="Read pages by detecting every glyph as an object: train Faster R-CNN or "
+        "SSD detectors on characters marked in LabelImg, and get text back.",
+    )
+    parser.add_argument("--version", action="version", version=f"imagine {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "run", help="train and evaluate a pipeline (Hydra: overrides, -m sweeps)", add_help=False
+    )
+    for name, text in PLUGIN_COMMANDS.items():
+        sub.add_parser(name, help=text, add_help=False)
+    sub.add_parser("export", help="export a trained run (SavedModel, TFLite …)")
+    sub.add_parser("config", help="show or validate the composed pipeline.config")
+    sub.add_parser("plugins", help="list plugins and the components they register")
+    return parser
+
+
+def _core_command(name: str) -> tuple[Callable, Callable]:
+    if name == "config":
+        from imagine_core.commands import config_cmd as module
+    elif name == "plugins":
+        from imagine_core.commands import plugins_cmd as module
+    else:
+        from imagine_core.commands import export_cmd as module
+    return module.add_arguments, module.run
+
+
+def _plugin_command(name: str, argv: list[str]) -> int:
+    """``imagine ocr|data|eval …``: commands that plugins register (kind 'command')."""
+    from imagine_core.plugins import get_plugins
+
+    plugins = get_plugins()
+    prefix = name + "."
+    names = [n for n in plugins.registry.names("command") if n == name or n.startswith(prefix)]
+    parser = argparse.ArgumentParser(prog=f"imagine {name}", description=PLUGIN_COMMANDS[name])
+    if not names:
+        if argv and argv[0] in ("-h", "--help"):
+            parser.print_help()
+            return 0
+        raise ImagineError(
+            f"`imagine {name}` is provided by plugins, and no loaded plugin provides it",
+            fix=f"install a plugin that registers the command {name!r}; {plugins.describe()}",
+        )
+    commands = {n: plugins.registry.get("command", n).factory() for n in names}
+    if name in commands:  # a single command: `imagine ocr …`
+        command = commands[name]
+        parser.description = command.help or parser.description
+        command.add_arguments(parser)
+    else:  # a group: `imagine data check …`
+        sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+        for full, command in commands.items():
+            p = sub.add_parser(full[len(prefix) :], help=command.help, description=command.help)
+            p.set_defaults(_command=command)
+            command.add_arguments(p)
+    args = parser.parse_args(argv)
+    command = getattr(args, "_command", None) or commands[name]
+    return command.run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(argv)
+    except ImagineError as exc:
+        return report_error(exc)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(argv: list[str]) -> int:
+    if "--debug" in argv:
+        os.environ["IMAGINE_DEBUG"] = "1"
+        argv = [a for a in argv if a != "--debug"]
+    parser = build_parser()
+    if not argv or argv[0] not in {"run", "config", "plugins", "export", *PLUGIN_COMMANDS}:
+        parser.parse_args(argv or ["--help"])
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        from imagine_core.run import main as run_main
+
+        return run_main(rest)
+    if command in PLUGIN_COMMANDS:
+        return _plugin_command(command, rest)
+    add_arguments, run = _core_command(command)
+    sub = argparse.ArgumentParser(prog=f"imagine {command}")
+    add_arguments(sub)
+    return run(sub.parse_args(rest))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Hydra composes, protobuf validates: YAML groups (or a pipeline.config) to a checked pipeline."""

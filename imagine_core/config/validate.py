@@ -1,0 +1,171 @@
+"""Check a composed pipeline against the schema, the registry and the disk."""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+from imagine_core.config.compose import APP_KEYS, Composed
+from imagine_core.config.convert import component_kind, dict_to_message
+from imagine_core.config.report import Problem, ValidationReport
+from imagine_core.config.schema_paths import set_leaf_paths
+from imagine_core.errors import ConfigError, did_you_mean
+from imagine_core.plugins import LoadedPlugins
+from imagine_core.schema import pipeline_class, proto_module
+
+# The core itself reads these (composition and component choice).
+CORE_READS = ("hardware.type", "export.type")
+
+
+def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message, list[str]]:
+    """The typed pipeline from composed data, with the short keys applied."""
+    sections = composed.sections
+    unknown = [k for k in sections if k not in pipeline_class().DESCRIPTOR.fields_by_name]
+    if unknown:
+        names = list(pipeline_class().DESCRIPTOR.fields_by_name) + list(APP_KEYS)
+        key = unknown[0]
+        raise ConfigError(
+            f"unknown top-level key {key!r}",
+            where=composed.origin(key) or key,
+            fix=did_you_mean(key, names) or f"top-level keys: {', '.join(sorted(names))}",
+        )
+    pipeline = dict_to_message(
+        sections, pipeline_class(), registry=plugins.registry, origin=composed.origin
+    )
+    return pipeline, composed.applied
+
+
+def component_choices(message: Message, prefix: str = "") -> Iterator[tuple[str, str, str, bool]]:
+    """(path, kind, name, free) of every component the pipeline chooses; ``free`` is true
+    when the name is a string the user typed (worth a 'did you mean'), false when it is a
+    schema alternative."""
+    descriptor = message.DESCRIPTOR
+    kind = component_kind(descriptor)
+    if kind:
+        if "type" in descriptor.fields_by_name:
+            yield (_join(prefix, "type"), kind, message.type, True)
+        else:
+            for oneof in descriptor.oneofs:
+                chosen = message.WhichOneof(oneof.name)
+                if chosen == "plugin":
+                    yield (_join(prefix, "plugin.name"), kind, message.plugin.name, True)
+                elif chosen:
+                    yield (_join(prefix, chosen), kind, chosen, False)
+    options = proto_module("options")
+    for field, value in message.ListFields():
+        path = _join(prefix, field.name)
+        names_kind = field.GetOptions().Extensions[options.component_names]
+        if names_kind:
+            for i, name in enumerate(value):
+                yield (f"{path}[{i}]", names_kind, name, True)
+        elif field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
+            if field.message_type.full_name == "google.protobuf.Any":
+                continue
+            if field.is_repeated:
+                for i, item in enumerate(value):
+                    yield from component_choices(item, f"{path}[{i}]")
+            else:
+                yield from component_choices(value, path)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def path_fields(message: Message, prefix: str = "") -> Iterator[tuple[str, int, str]]:
+    """(path, PathKind, value) of every path-valued field the pipeline sets."""
+    options = proto_module("options")
+    for field, value in message.ListFields():
+        path = _join(prefix, field.name)
+        kind = field.GetOptions().Extensions[options.path]
+        if kind:
+            values = list(value) if field.is_repeated else [value]
+            for i, v in enumerate(values):
+                if v:
+                    yield (
+                        f"{path}[{i}]" if len(values) > 1 or field.is_repeated else path,
+                        kind,
+                        v,
+                    )
+        elif (
+            field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE
+            and field.message_type.full_name != "google.protobuf.Any"
+        ):
+            items = value if field.is_repeated else [value]
+            for i, item in enumerate(items):
+                sub = f"{path}[{i}]" if field.is_repeated else path
+                yield from path_fields(item, sub)
+
+
+_SHARDED = re.compile(r"^(?P<base>.+)@(?P<n>\d+)$")
+
+
+def check_path(kind: int, value: str) -> str | None:
+    """None when the path exists; else what is missing."""
+    options = proto_module("options")
+    p = Path(value).expanduser()
+    if kind == options.FILE:
+        return None if p.is_file() else f"file not found: {value}"
+    if kind == options.DIRECTORY:
+        return None if p.is_dir() else f"folder not found: {value}"
+    if kind == options.CHECKPOINT:
+        found = Path(value + ".index").is_file() or p.is_file() or p.is_dir()
+        return None if found else f"checkpoint not found: {value} (no {value}.index)"
+    if kind == options.GLOB:
+        match = _SHARDED.match(value)
+        pattern = f"{match['base']}-?????-of-{int(match['n']):05d}" if match else value
+        return None if glob.glob(str(Path(pattern).expanduser())) else f"no file matches: {value}"
+    return None
+
+
+def validate(
+    composed: Composed, plugins: LoadedPlugins, *, check_paths: bool = True
+) -> tuple[Message | None, ValidationReport]:
+    """Everything ``imagine config validate`` reports. Schema errors raise ConfigError."""
+    report = ValidationReport()
+    pipeline, report.applied_knobs = build_pipeline(composed, plugins)
+    registry = plugins.registry
+    resolved: list[str] = []
+    for path, kind, name, free in component_choices(pipeline):
+        if registry.find(kind, name) is None:
+            fix = (
+                (registry.not_found(kind, name).fix or "") if free and registry.names(kind) else ""
+            )
+            report.missing_components.append(
+                Problem(path, f"{kind} {name!r}", fix, composed.origin(path))
+            )
+        else:
+            resolved.append(path)
+    if check_paths:
+        for path, kind, value in path_fields(pipeline):
+            missing = check_path(kind, value)
+            if missing:
+                report.missing_paths.append(
+                    Problem(
+                        path,
+                        missing,
+                        "point it at a real file (paths are relative to the current folder)",
+                        composed.origin(path),
+                    )
+                )
+    patterns = [*CORE_READS, *plugins.reads()]
+    for leaf in set_leaf_paths(pipeline):
+        if leaf.endswith(".params") and any(
+            r.startswith(leaf.rsplit(".", 1)[0]) for r in _strip(resolved)
+        ):
+            continue  # a resolved component reads its own parameters
+        if not any(fnmatch.fnmatchcase(leaf, p) for p in patterns):
+            report.unread_fields.append(leaf)
+    for problems in plugins.manager.hook.imagine_check_pipeline(pipeline=pipeline):
+        report.errors.extend(problems or [])
+    return pipeline, report
+
+
+def _strip(paths: list[str]) -> list[str]:
+    return [re.sub(r"\[\d+\]", "", p) for p in paths]

@@ -1,0 +1,68 @@
+"""One small abstract class per component kind; the registry keys kinds by these names."""
+
+from imagine_core.contracts.cli import Command
+from imagine_core.contracts.data import Augmentation, Box, DatasetReader, Example
+from imagine_core.contracts.evaluation import Evaluator
+from imagine_core.contracts.export import Exporter
+from imagine_core.contracts.model import (
+    AnchorGenerator,
+    BoxCoder,
+    BoxPredictor,
+    FeatureExtractor,
+    ImageResizer,
+    Loss,
+    Matcher,
+    MetaArchitecture,
+    SimilarityCalculator,
+)
+from imagine_core.contracts.ocr import PageReader, TextAssembler, Writer
+from imagine_core.contracts.training import LearningRate, Optimizer, Runner
+
+CONTRACTS: dict[str, type] = {
+    "dataset_reader": DatasetReader,
+    "augmentation": Augmentation,
+    "meta_architecture": MetaArchitecture,
+    "feature_extractor": FeatureExtractor,
+    "image_resizer": ImageResizer,
+    "anchor_generator": AnchorGenerator,
+    "box_coder": BoxCoder,
+    "similarity_calculator": SimilarityCalculator,
+    "matcher": Matcher,
+    "box_predictor": BoxPredictor,
+    "loss": Loss,
+    "optimizer": Optimizer,
+    "learning_rate": LearningRate,
+    "runner": Runner,
+    "evaluator": Evaluator,
+    "exporter": Exporter,
+    "page_reader": PageReader,
+    "text_assembler": TextAssembler,
+    "writer": Writer,
+    "command": Command,
+}
+
+__all__ = [
+    "CONTRACTS",
+    "AnchorGenerator",
+    "Augmentation",
+    "Box",
+    "BoxCoder",
+    "BoxPredictor",
+    "Command",
+    "DatasetReader",
+    "Evaluator",
+    "Example",
+    "Exporter",
+    "FeatureExtractor",
+    "ImageResizer",
+    "LearningRate",
+    "Loss",
+    "Matcher",
+    "MetaArchitecture",
+    "Optimizer",
+    "PageReader",
+    "Runner",
+    "SimilarityCalculator",
+    "TextAssembler",
+    "Writer",
+]

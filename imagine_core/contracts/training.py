@@ -1,0 +1,27 @@
+"""Contracts of training: where it runs and how parameters are updated."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+
+class Runner(ABC):
+    """Runs a pipeline on some hardware (a ``tf.distribute`` strategy)."""
+
+    @abstractmethod
+    def run(self, pipeline: Any, run_dir: Path) -> dict[str, float]:
+        """Train and evaluate; write into ``run_dir``; return the final metrics."""
+
+
+class Optimizer(ABC):
+    @abstractmethod
+    def __call__(self, learning_rate: Any) -> Any:
+        """Return an optimizer object for the given learning-rate schedule."""
+
+
+class LearningRate(ABC):
+    @abstractmethod
+    def __call__(self, step: Any) -> Any:
+        """Return the learning rate at ``step``."""

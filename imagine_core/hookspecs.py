@@ -1,0 +1,89 @@
+"""Every hook a plugin can implement. This module is the whole plugin API.
+
+A plugin is a module named by an entry point in the group ``imagine``::
+
+    [project.entry-points.imagine]
+    wide = "imagine_plugin_wide.plugin"
+
+and implements any of the hooks below as module-level functions marked with
+``@imagine_core.hookimpl``. Bundled plugins use exactly this path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from imagine_core.config.report import Problem
+    from imagine_core.protos.pipeline_pb2 import TrainEvalPipelineConfig
+    from imagine_core.registry import Registry
+
+PROJECT = "imagine"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def imagine_register(registry: Registry) -> None:
+    """Register the plugin's components.
+
+    Each component has a kind, a name that configs use, a factory and the
+    protobuf message type of its own parameters (``None`` when it has none)::
+
+        @hookimpl
+        def imagine_register(registry):
+            registry.add("feature_extractor", "wide_glyph_net",
+                         factory=build_wide_glyph_net, config_type=WideParams)
+
+    The factory is called lazily, so importing the plugin stays cheap: import
+    TensorFlow inside the factory, never at module level.
+    """
+
+
+@hookspec
+def imagine_config_dirs() -> list[str]:
+    """Folders of Hydra config groups the plugin contributes.
+
+    Each entry is an absolute path or ``pkg://package.sub``; a file
+    ``model/wide.yaml`` in it becomes the option ``model=wide``::
+
+        @hookimpl
+        def imagine_config_dirs():
+            return ["pkg://imagine_plugin_wide.conf"]
+    """
+
+
+@hookspec
+def imagine_reads() -> list[str]:
+    """Pipeline fields the plugin honours, as dotted glob patterns.
+
+    ``imagine config validate`` lists every field a config sets that no loaded
+    plugin claims, so nothing is dropped in silence::
+
+        @hookimpl
+        def imagine_reads():
+            return ["hardware.*", "train_config.batch_size"]
+
+    Repeated fields are matched without their index
+    (``train_config.data_augmentation_options.random_crop_image.*``).
+    """
+
+
+@hookspec
+def imagine_check_pipeline(pipeline: TrainEvalPipelineConfig) -> list[Problem]:
+    """Rules a plugin enforces on a whole pipeline before anything runs.
+
+    Return one :class:`imagine_core.config.report.Problem` per broken rule
+    (path, what, fix); an empty list when the pipeline is fine::
+
+        @hookimpl
+        def imagine_check_pipeline(pipeline):
+            if pipeline.hardware.type != "tpu":
+                return []
+            if pipeline.model.ssd.image_resizer.HasField("keep_aspect_ratio_resizer"):
+                return [Problem("model.ssd.image_resizer", "TPUs need static shapes",
+                                "use fixed_shape_resizer")]
+            return []
+    """

@@ -1,0 +1,74 @@
+"""Hands a validated pipeline to the components the registry provides."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from google.protobuf.message import Message
+
+from imagine_core.config.convert import to_text
+from imagine_core.config.validate import component_choices
+from imagine_core.errors import ComponentNotFoundError
+from imagine_core.plugins import LoadedPlugins
+from imagine_core.registry import ComponentRecord
+
+
+def require_components(pipeline: Message, plugins: LoadedPlugins) -> None:
+    """Raise one error naming every component the pipeline needs and no plugin provides."""
+    missing = []
+    for path, kind, name, free in component_choices(pipeline):
+        if plugins.registry.find(kind, name) is None:
+            fix = plugins.registry.not_found(kind, name).fix if free else ""
+            missing.append(f"  - {kind} {name!r} (chosen at {path})" + (f": {fix}" if fix else ""))
+    if missing:
+        raise ComponentNotFoundError(
+            "the pipeline needs components that no loaded plugin provides:\n"
+            + "\n".join(missing)
+            + f"\n  {plugins.describe()}",
+            fix="install the plugin that provides them (`imagine plugins` lists what is loaded)",
+        )
+
+
+def instantiate(record: ComponentRecord, slot: Message, pipeline: Message) -> Any:
+    """Call a component's factory with its typed config.
+
+    ``config`` is the component's own message: the params a plugin registered
+    (unpacked from ``params``), or the chosen oneof alternative for built-ins;
+    ``slot`` is the message that chose it (with shared fields such as
+    ``depth_multiplier``); ``pipeline`` is the whole pipeline.
+    """
+    config = None
+    if record.config_type is not None:
+        config = record.config_type()
+        params = (
+            getattr(slot, "params", None) if "params" in slot.DESCRIPTOR.fields_by_name else None
+        )
+        if params is not None and slot.HasField("params"):
+            params.Unpack(config)
+        elif "plugin" in slot.DESCRIPTOR.fields_by_name and slot.HasField("plugin"):
+            if slot.plugin.HasField("params"):
+                slot.plugin.params.Unpack(config)
+        elif record.name in slot.DESCRIPTOR.fields_by_name:
+            config.CopyFrom(getattr(slot, record.name))
+    return record.factory(config=config, slot=slot, pipeline=pipeline)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def execute(pipeline: Message, run_dir: Path, plugins: LoadedPlugins) -> dict[str, float]:
+    """Write the resolved pipeline.config, then run it on the configured runner."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(run_dir / "pipeline.config", to_text(pipeline))
+    require_components(pipeline, plugins)
+    record = plugins.registry.get("runner", pipeline.hardware.type, where="hardware.type")
+    runner = instantiate(record, pipeline.hardware, pipeline)
+    metrics = runner.run(pipeline, run_dir)
+    write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
+    return metrics

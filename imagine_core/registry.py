@@ -1,0 +1,112 @@
+"""The component registry: typed records of what the loaded plugins provide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from imagine_core.contracts import CONTRACTS
+from imagine_core.errors import (
+    ComponentNotFoundError,
+    ImagineError,
+    PluginConflictError,
+    did_you_mean,
+)
+
+
+@dataclass(frozen=True)
+class ComponentRecord:
+    """One registered component. ``config_type`` is a protobuf message class or None."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    config_type: type | None
+    distribution: str
+    plugin: str
+    description: str = ""
+
+    @property
+    def config_type_name(self) -> str:
+        return self.config_type.DESCRIPTOR.full_name if self.config_type else ""
+
+
+@dataclass
+class Registry:
+    """All components by (kind, name). Filled through the ``imagine_register`` hook."""
+
+    _records: dict[tuple[str, str], ComponentRecord] = field(default_factory=dict)
+    # Who is registering right now: set by the plugin manager around each hook call.
+    _current: tuple[str, str] = ("<unknown>", "<unknown>")
+
+    def add(
+        self,
+        kind: str,
+        name: str,
+        *,
+        factory: Callable[..., Any],
+        config_type: type | None = None,
+        description: str = "",
+    ) -> ComponentRecord:
+        plugin, distribution = self._current
+        if kind not in CONTRACTS:
+            raise ImagineError(
+                f"plugin {plugin!r} ({distribution}) registers {name!r} under the unknown "
+                f"kind {kind!r}",
+                fix=f"use one of: {', '.join(sorted(CONTRACTS))}"
+                + (f" ({did_you_mean(kind, CONTRACTS)})" if did_you_mean(kind, CONTRACTS) else ""),
+            )
+        if config_type is not None and not hasattr(config_type, "DESCRIPTOR"):
+            raise ImagineError(
+                f"plugin {plugin!r} ({distribution}) registers {kind} {name!r} with "
+                f"config_type={config_type!r}, which is not a protobuf message class",
+                fix="pass the message class (e.g. from imagine_core.proto_loader.load_proto)",
+            )
+        key = (kind, name)
+        if key in self._records:
+            other = self._records[key]
+            raise PluginConflictError(
+                f"{kind} {name!r} is registered twice: by plugin {other.plugin!r} "
+                f"(distribution {other.distribution}) and by plugin {plugin!r} "
+                f"(distribution {distribution})",
+                fix="uninstall one of the two distributions, or block one plugin with "
+                "IMAGINE_DISABLE_PLUGINS=<plugin name>",
+            )
+        record = ComponentRecord(
+            kind, name, factory, config_type, distribution, plugin, description
+        )
+        self._records[key] = record
+        return record
+
+    def get(self, kind: str, name: str, *, where: str | None = None) -> ComponentRecord:
+        try:
+            return self._records[(kind, name)]
+        except KeyError:
+            raise self.not_found(kind, name, where=where) from None
+
+    def find(self, kind: str, name: str) -> ComponentRecord | None:
+        return self._records.get((kind, name))
+
+    def not_found(self, kind: str, name: str, *, where: str | None = None) -> ImagineError:
+        known = self.names(kind)
+        hint = did_you_mean(name, known)
+        if known:
+            fix = (hint + " " if hint else "") + f"known {kind}s: {', '.join(known)}"
+        else:
+            fix = f"no loaded plugin registers any {kind} yet; install one that does"
+        return ComponentNotFoundError(
+            f"no loaded plugin provides the {kind} {name!r}", where=where, fix=fix
+        )
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(n for (k, n) in self._records if k == kind)
+
+    def __iter__(self) -> Iterator[ComponentRecord]:
+        return iter(sorted(self._records.values(), key=lambda r: (r.kind, r.name)))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def by_plugin(self, plugin: str) -> list[ComponentRecord]:
+        return [r for r in self if r.plugin == plugin]

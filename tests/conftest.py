@@ -1,0 +1,116 @@
+"""Shared fixtures: run the CLI in-process or in a fresh interpreter, and install the
+example third-party plugins for real (pip, into a temporary target folder)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from imagine_core import plugins
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = Path(__file__).resolve().parent / "example_plugins"
+# Copies of the TF Object Detection API sample configs (Apache-2.0) the schema must read.
+TFOD_CONFIGS = Path(__file__).resolve().parent / "data" / "tfod_configs"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    os.environ["IMAGINE_CACHE"] = str(tmp_path_factory.mktemp("imagine-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plugins():
+    plugins.reset()
+    yield
+    plugins.reset()
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run ``imagine ARGS`` in this process; return exit code and output."""
+    from imagine_core.cli import main
+
+    def run(*args: str) -> Result:
+        plugins.reset()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def run_imagine(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, code: str | None = None
+) -> Result:
+    """Run imagine in a fresh interpreter (for Hydra's main and sys.modules checks)."""
+    full_env = {**os.environ, **(env or {})}
+    script = code or "import sys; from imagine_core.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=300,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def example_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pip-install both example plugins into a target folder; return it."""
+    target = tmp_path_factory.mktemp("site")
+    sources = tmp_path_factory.mktemp("sources")  # pip builds in-tree: keep tests/ clean
+    for name in ("wide", "broken"):
+        shutil.copytree(EXAMPLES / name, sources / name)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(sources / "wide"),
+            str(sources / "broken"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return target
+
+
+@pytest.fixture
+def with_examples(example_plugins: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example plugins importable in this process, for this test only."""
+    monkeypatch.syspath_prepend(str(example_plugins))
+    plugins.reset()
+    return example_plugins
+
+
+@pytest.fixture
+def labelimg_data(tmp_path: Path) -> Path:
+    """An (empty) LabelImg dataset folder layout that dataset=labelimg accepts."""
+    for sub in ("train", "eval"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "label_map.pbtxt").write_text("item { id: 1 name: 'a' }\n", encoding="utf-8")
+    return tmp_path

@@ -1,0 +1,51 @@
+"""The command line: subcommands, errors as one message with exit code 2."""
+
+from __future__ import annotations
+
+from conftest import run_imagine
+
+SUBCOMMANDS = ("run", "ocr", "data", "eval", "export", "config", "plugins")
+
+
+def test_help_output_names_subcommands():
+    result = run_imagine("--help")
+    assert result.code == 0
+    for name in SUBCOMMANDS:
+        assert f"    {name} " in result.out, name
+
+
+def test_no_arguments_prints_help():
+    result = run_imagine()
+    assert result.code == 0 and "COMMAND" in result.out
+
+
+def test_user_error_is_one_message_and_exit_2(cli):
+    result = cli("config", "show", "train_config.batchsize=3")
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert "batch_size" in result.err  # the close name
+    assert "train_config.batchsize" in result.err  # the dotted path
+
+
+def test_debug_flag_shows_the_traceback():
+    result = run_imagine("--debug", "config", "show", "train_config.batchsize=3")
+    assert result.code == 2
+    assert "Traceback" in result.err
+
+
+def test_debug_environment_variable_shows_the_traceback():
+    result = run_imagine("config", "show", "lr=abc", env={"IMAGINE_DEBUG": "1"})
+    assert result.code == 2 and "Traceback" in result.err
+
+
+def test_plugin_provided_command_without_a_plugin_names_what_is_missing(cli):
+    result = cli("ocr", "page.png")
+    assert result.code == 2
+    assert "no loaded plugin provides it" in result.err
+    assert "labelimg" in result.err  # the loaded plugins are named
+
+
+def test_export_needs_a_run_folder(cli, tmp_path):
+    result = cli("export", str(tmp_path))
+    assert result.code == 2
+    assert "no pipeline.config" in result.err

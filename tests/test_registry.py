@@ -1,0 +1,78 @@
+"""The component registry: typed records, close matches, conflicts that name both sides."""
+
+from __future__ import annotations
+
+import pytest
+
+from imagine_core.contracts import CONTRACTS
+from imagine_core.errors import ComponentNotFoundError, ImagineError, PluginConflictError
+from imagine_core.plugins import get_plugins
+from imagine_core.registry import Registry
+from imagine_core.schema import proto_module
+
+
+def _factory(**kwargs):
+    return kwargs
+
+
+def test_record_carries_kind_name_type_and_distribution():
+    registry = Registry()
+    registry._current = ("mine", "my-dist")
+    matcher_type = proto_module("matcher").ArgMaxMatcher
+    record = registry.add("matcher", "argmax_matcher", factory=_factory, config_type=matcher_type)
+    assert registry.get("matcher", "argmax_matcher") is record
+    assert (record.kind, record.name, record.distribution, record.plugin) == (
+        "matcher",
+        "argmax_matcher",
+        "my-dist",
+        "mine",
+    )
+    assert record.config_type_name == "imagine.protos.ArgMaxMatcher"
+
+
+def test_unknown_name_answers_with_close_matches():
+    registry = Registry()
+    registry.add("matcher", "argmax_matcher", factory=_factory)
+    registry.add("matcher", "bipartite_matcher", factory=_factory)
+    with pytest.raises(ComponentNotFoundError) as info:
+        registry.get("matcher", "argmax_matchr", where="model.ssd.matcher")
+    assert "did you mean 'argmax_matcher'" in str(info.value)
+    assert "model.ssd.matcher" in str(info.value)
+
+
+def test_same_name_from_two_distributions_names_both():
+    registry = Registry()
+    registry._current = ("one", "dist-one")
+    registry.add("loss", "weighted_l2", factory=_factory)
+    registry._current = ("two", "dist-two")
+    with pytest.raises(PluginConflictError) as info:
+        registry.add("loss", "weighted_l2", factory=_factory)
+    assert "dist-one" in str(info.value) and "dist-two" in str(info.value)
+
+
+def test_unknown_kind_is_refused_with_the_known_kinds():
+    registry = Registry()
+    with pytest.raises(ImagineError) as info:
+        registry.add("matchers", "x", factory=_factory)
+    assert "'matcher'" in str(info.value)
+
+
+def test_config_type_must_be_a_message_class():
+    with pytest.raises(ImagineError, match="not a protobuf message"):
+        Registry().add("loss", "x", factory=_factory, config_type=dict)
+
+
+def _registered():
+    return list(get_plugins().registry)
+
+
+@pytest.mark.parametrize("record", _registered(), ids=lambda r: f"{r.kind}:{r.name}")
+def test_every_registered_component_builds_from_its_default_config(record):
+    """timm-style: every component any loaded plugin registers builds and fits its contract."""
+    from imagine_core.pipeline import instantiate
+
+    assert record.kind in CONTRACTS
+    pipeline = proto_module("pipeline").TrainEvalPipelineConfig()
+    slot = record.config_type() if record.config_type else pipeline
+    component = instantiate(record, slot, pipeline)
+    assert isinstance(component, CONTRACTS[record.kind])

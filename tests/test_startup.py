@@ -1,0 +1,30 @@
+"""The CLI starts without TensorFlow: --help, plugins and config never import it."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_imagine
+
+CHECK = (
+    "import sys; from imagine_core.cli import main; code = main(sys.argv[1:]); "
+    "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'; sys.exit(code)"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--help",), ("plugins",), ("config", "show"), ("config", "validate", "--skip-paths")],
+    ids=" ".join,
+)
+def test_command_does_not_import_tensorflow(args):
+    result = run_imagine(*args, code=CHECK)
+    assert "tensorflow was imported" not in result.err
+    assert result.code in (0, 2), result.err
+
+
+def test_core_import_is_tensorflow_free():
+    result = run_imagine(
+        code="import sys, imagine_core.cli, imagine_core.registry, "
+        "imagine_core.config.validate; assert 'tensorflow' not in sys.modules"
+    )
+    assert result.code == 0, result.err
