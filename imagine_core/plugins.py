@@ -143,20 +143,14 @@ def _register_components(
     hook = getattr(module, "imagine_register", None)
     if hook is None:
         return True
-    registry = loaded.registry
-    registry._current = (name, dist[0])
-    before = set(registry._records)
     try:
-        hook(registry=registry)
+        with loaded.registry.registering(name, dist[0]):
+            hook(registry=loaded.registry)
     except PluginConflictError:
         raise
     except Exception as exc:
-        for key in set(registry._records) - before:
-            del registry._records[key]
         loaded.failed.append(_failure(name, dist, exc))
         return False
-    finally:
-        registry._current = ("<unknown>", "<unknown>")
     return True
 
 

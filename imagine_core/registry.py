@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,11 +52,11 @@ class Registry:
     ) -> ComponentRecord:
         plugin, distribution = self._current
         if kind not in CONTRACTS:
+            hint = did_you_mean(kind, CONTRACTS)
             raise ImagineError(
                 f"plugin {plugin!r} ({distribution}) registers {name!r} under the unknown "
                 f"kind {kind!r}",
-                fix=f"use one of: {', '.join(sorted(CONTRACTS))}"
-                + (f" ({did_you_mean(kind, CONTRACTS)})" if did_you_mean(kind, CONTRACTS) else ""),
+                fix=(hint + " " if hint else "") + f"kinds: {', '.join(sorted(CONTRACTS))}",
             )
         if config_type is not None and not hasattr(config_type, "DESCRIPTOR"):
             raise ImagineError(
@@ -110,3 +111,17 @@ class Registry:
 
     def by_plugin(self, plugin: str) -> list[ComponentRecord]:
         return [r for r in self if r.plugin == plugin]
+
+    @contextmanager
+    def registering(self, plugin: str, distribution: str) -> Iterator[None]:
+        """Attribute what is added inside the block to this plugin; on an error, drop it."""
+        self._current = (plugin, distribution)
+        before = set(self._records)
+        try:
+            yield
+        except Exception:
+            for key in set(self._records) - before:
+                del self._records[key]
+            raise
+        finally:
+            self._current = ("<unknown>", "<unknown>")

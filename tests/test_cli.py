@@ -49,3 +49,11 @@ def test_export_needs_a_run_folder(cli, tmp_path):
     result = cli("export", str(tmp_path))
     assert result.code == 2
     assert "no pipeline.config" in result.err
+
+
+def test_export_hands_the_latest_checkpoint_to_the_configured_exporter(cli, tmp_path):
+    show = cli("config", "show")
+    (tmp_path / "pipeline.config").write_text(show.out)
+    result = cli("export", str(tmp_path))
+    assert result.code == 2
+    assert "exporter 'saved_model'" in result.err  # no exporter plugin yet: named clearly

@@ -131,7 +131,7 @@ def validate(
     report = ValidationReport()
     pipeline, report.applied_knobs = build_pipeline(composed, plugins)
     registry = plugins.registry
-    resolved: list[str] = []
+    resolved_slots: set[str] = set()  # slots whose component is provided: it reads its params
     for path, kind, name, free in component_choices(pipeline):
         if registry.find(kind, name) is None:
             fix = (
@@ -141,7 +141,7 @@ def validate(
                 Problem(path, f"{kind} {name!r}", fix, composed.origin(path))
             )
         else:
-            resolved.append(path)
+            resolved_slots.add(re.sub(r"\[\d+\]", "", path).rsplit(".", 1)[0])
     if check_paths:
         for path, kind, value in path_fields(pipeline):
             missing = check_path(kind, value)
@@ -156,16 +156,10 @@ def validate(
                 )
     patterns = [*CORE_READS, *plugins.reads()]
     for leaf in set_leaf_paths(pipeline):
-        if leaf.endswith(".params") and any(
-            r.startswith(leaf.rsplit(".", 1)[0]) for r in _strip(resolved)
-        ):
-            continue  # a resolved component reads its own parameters
+        if leaf.endswith(".params") and leaf.rsplit(".", 1)[0] in resolved_slots:
+            continue
         if not any(fnmatch.fnmatchcase(leaf, p) for p in patterns):
             report.unread_fields.append(leaf)
     for problems in plugins.manager.hook.imagine_check_pipeline(pipeline=pipeline):
         report.errors.extend(problems or [])
     return pipeline, report
-
-
-def _strip(paths: list[str]) -> list[str]:
-    return [re.sub(r"\[\d+\]", "", p) for p in paths]

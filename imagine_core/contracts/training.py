@@ -12,7 +12,10 @@ class Runner(ABC):
 
     @abstractmethod
     def run(self, pipeline: Any, run_dir: Path) -> dict[str, float]:
-        """Train and evaluate; write into ``run_dir``; return the final metrics."""
+        """Train and evaluate; write into ``run_dir``; return the final metrics.
+
+        The metric under the key ``primary`` is what ``imagine run`` returns to Hydra,
+        so sweepers can optimise it."""
 
 
 class Optimizer(ABC):
