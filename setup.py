@@ -65,6 +65,9 @@ packages += ["imagine_conf"] + [
 setup(
     packages=packages,
     package_dir={"imagine_plugins": "plugins", "imagine_conf": "conf"},
-    package_data={"imagine_conf": ["*.yaml", "**/*.yaml"]},
+    package_data={
+        "imagine_conf": ["*.yaml", "**/*.yaml"],
+        "imagine_plugins": ["**/*.proto", "**/*.txt", "**/README"],
+    },
     cmdclass={"build_py": BuildPyWithProtos},
 )

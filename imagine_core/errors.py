@@ -33,6 +33,10 @@ class ConfigError(ImagineError):
     """The pipeline configuration does not fit the schema or the registry."""
 
 
+class DataError(ImagineError):
+    """An annotation or image is unusable; ``where`` names the file (and line)."""
+
+
 class ComponentNotFoundError(ImagineError):
     """No loaded plugin provides the component a configuration names."""
 

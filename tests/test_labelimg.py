@@ -6,10 +6,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from imagine_plugins.labelimg.plugin import LabelImgReader
-from imagine_plugins.labelimg.voc import parse_voc
 
 from imagine_core.errors import ImagineError
+from imagine_plugins.labelimg.plugin import LabelImgReader
+from imagine_plugins.labelimg.voc import parse_voc
 
 VOC = """<annotation>
   <folder>pages</folder>

@@ -122,7 +122,8 @@ class _Walker:
             return self.scalar(value, field, path)
         sub = field.message_type
         if sub.full_name == ANY:
-            name = siblings.get("type") or _default(parent, "type")
+            key = "name" if parent.full_name == COMPONENT else "type"
+            name = siblings.get(key) or _default(parent, key)
             return self.params(value, component_kind(parent) or kind, str(name), path)
         sub_kind = component_kind(sub) or (
             component_kind(parent) if sub.full_name == COMPONENT else ""

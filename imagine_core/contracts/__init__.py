@@ -1,7 +1,7 @@
 """One small abstract class per component kind; the registry keys kinds by these names."""
 
 from imagine_core.contracts.cli import Command
-from imagine_core.contracts.data import Augmentation, Box, DatasetReader, Example
+from imagine_core.contracts.data import Augmentation, Box, DatasetReader, DatasetWriter, Example
 from imagine_core.contracts.evaluation import Evaluator
 from imagine_core.contracts.export import Exporter
 from imagine_core.contracts.model import (
@@ -20,6 +20,7 @@ from imagine_core.contracts.training import LearningRate, Optimizer, Runner
 
 CONTRACTS: dict[str, type] = {
     "dataset_reader": DatasetReader,
+    "dataset_writer": DatasetWriter,
     "augmentation": Augmentation,
     "meta_architecture": MetaArchitecture,
     "feature_extractor": FeatureExtractor,
@@ -50,6 +51,7 @@ __all__ = [
     "BoxPredictor",
     "Command",
     "DatasetReader",
+    "DatasetWriter",
     "Evaluator",
     "Example",
     "Exporter",

@@ -1,12 +1,16 @@
-"""Contracts of the data side: reading annotated pages and augmenting them."""
+"""Contracts of the data side: reading and writing annotated pages, augmenting them."""
 
 from __future__ import annotations
 
+import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imagine_core.labelmap import LabelMap
 
 
 @dataclass
@@ -20,25 +24,86 @@ class Box:
     label: str
     difficult: bool = False
     group_of: bool = False
+    line: int = 0  # where it is written in its annotation file, for reports
+
+    @property
+    def width(self) -> float:
+        return self.xmax - self.xmin
+
+    @property
+    def height(self) -> float:
+        return self.ymax - self.ymin
 
 
 @dataclass
 class Example:
-    """The record every dataset reader yields, whatever its source format."""
+    """The record every dataset reader yields, whatever its source format.
+
+    ``image`` is a path, or the encoded bytes when the source holds them (TFRecord).
+    """
 
     image: Path | bytes
     width: int
     height: int
     boxes: list[Box] = field(default_factory=list)
     source: str = ""  # the annotation file (or record) this came from, for reports
+    filename: str = ""  # the image's file name, for writers
+
+    @property
+    def name(self) -> str:
+        if self.filename:
+            return self.filename
+        return self.image.name if isinstance(self.image, Path) else Path(self.source).name
+
+    def image_bytes(self) -> bytes:
+        return self.image if isinstance(self.image, bytes) else self.image.read_bytes()
+
+    def save_image(self, folder: Path) -> Path:
+        """Put the image into ``folder`` under :attr:`name` (copied, or written from bytes)."""
+        target = folder / self.name
+        if isinstance(self.image, Path):
+            if self.image.resolve() != target.resolve():
+                shutil.copyfile(self.image, target)
+        else:
+            target.write_bytes(self.image)
+        return target
 
 
 class DatasetReader(ABC):
-    """Reads annotated images from one source format (LabelImg, COCO, TFRecord …)."""
+    """Reads annotated images from one source format (LabelImg, YOLO, COCO, TFRecord …).
+
+    ``items`` lists cheap handles (files, records) in a stable order and ``parse``
+    reads one, so that a caller can skip a broken item and go on with the rest.
+    """
 
     @abstractmethod
+    def items(self) -> Iterator[Any]:
+        """Handles of every example, in a deterministic order."""
+
+    @abstractmethod
+    def parse(self, item: Any) -> Example:
+        """Read one example; raise DataError naming the file (and line) on bad input."""
+
     def read(self) -> Iterator[Example]:
-        """Yield every example; raise ImagineError (naming the file) on bad input."""
+        """Every example; the first bad one raises."""
+        for item in self.items():
+            yield self.parse(item)
+
+
+class DatasetWriter(ABC):
+    """Writes examples in one format (TFRecord, COCO, LabelImg, YOLO)."""
+
+    @abstractmethod
+    def write(
+        self,
+        examples: Iterable[Example],
+        out_dir: Path,
+        label_map: LabelMap,
+        *,
+        split: str = "train",
+        shards: int = 1,
+    ) -> list[Path]:
+        """Write ``examples`` as the split named ``split``; return the files written."""
 
 
 class Augmentation(ABC):

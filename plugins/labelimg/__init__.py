@@ -1,7 +1,7 @@
-"""LabelImg's Pascal VOC XML: the format people mark glyphs in.
+"""LabelImg's two formats, the ones people mark glyphs in: Pascal VOC XML and YOLO.
 
-Registers the dataset reader ``labelimg_input_reader`` (a folder of images with
-one XML file beside each) and claims the fields it honours.
+Registers the dataset readers ``labelimg_input_reader`` and ``yolo_input_reader``
+and the dataset writers ``labelimg`` and ``yolo``.
 """
 
 from imagine_plugins.labelimg.plugin import imagine_reads, imagine_register

@@ -1,18 +1,19 @@
-"""Parse one LabelImg (Pascal VOC) XML file into an Example, safely and strictly.
+"""LabelImg's Pascal VOC XML: read one file into an Example, write one back.
 
-XML is parsed with entity resolution, DTD loading and network access off, so a
-file with a DOCTYPE cannot expand entities (billion laughs) or reach out (XXE).
+XML is parsed with entity resolution, DTD loading and network access off, and a
+file with a DOCTYPE is refused, so it cannot expand entities (billion laughs)
+or reach out (XXE).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from lxml import etree
 
 from imagine_core.contracts import Box, Example
-from imagine_core.errors import ImagineError
+from imagine_core.errors import DataError
+from imagine_core.labelmap import normalise
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 
@@ -31,10 +32,9 @@ def _parser() -> etree.XMLParser:
 def _text(element: etree._Element, path: str, source: Path) -> str:
     found = element.find(path)
     if found is None or found.text is None or not found.text.strip():
-        line = element.sourceline or 0
-        raise ImagineError(
+        raise DataError(
             f"<{element.tag}> has no <{path}>",
-            where=f"{source}:{line}",
+            where=f"{source}:{element.sourceline or 0}",
             fix="re-save the file in LabelImg or add the element",
         )
     return found.text.strip()
@@ -43,66 +43,103 @@ def _text(element: etree._Element, path: str, source: Path) -> str:
 def _number(element: etree._Element, path: str, source: Path) -> float:
     text = _text(element, path, source)
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
         line = element.find(path).sourceline  # type: ignore[union-attr]
-        raise ImagineError(
-            f"<{path}> is not a number: {text!r}", where=f"{source}:{line}"
-        ) from None
+        raise DataError(f"<{path}> is not a number: {text!r}", where=f"{source}:{line}")
+    return value
 
 
 def parse_voc(source: Path) -> Example:
-    """Read ``source``; raise ImagineError naming file and line on anything malformed."""
+    """Read ``source``; raise DataError naming file and line on anything malformed."""
     try:
+        if source.stat().st_size == 0:
+            raise DataError("the annotation file is empty (0 bytes)", where=str(source))
         tree = etree.parse(str(source), _parser())
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or 0
-        raise ImagineError(f"malformed XML: {exc.msg}", where=f"{source}:{line}") from None
+        raise DataError(f"malformed XML: {exc.msg}", where=f"{source}:{exc.lineno or 0}") from None
     except OSError as exc:
-        raise ImagineError(f"cannot read the file: {exc}", where=str(source)) from None
+        raise DataError(f"cannot read the file: {exc.strerror or exc}", where=str(source)) from None
     if tree.docinfo.doctype:
-        raise ImagineError(
+        raise DataError(
             "the XML declares a DOCTYPE; LabelImg never writes one and entities are not expanded",
             where=f"{source}:1",
             fix="remove the <!DOCTYPE …> declaration",
         )
     root = tree.getroot()
     if root.tag != "annotation":
-        raise ImagineError(
+        raise DataError(
             f"the root element is <{root.tag}>, not <annotation>",
             where=f"{source}:{root.sourceline}",
         )
     size = root.find("size")
     if size is None:
-        raise ImagineError("<annotation> has no <size>", where=f"{source}:{root.sourceline}")
+        raise DataError("<annotation> has no <size>", where=f"{source}:{root.sourceline}")
     width, height = int(_number(size, "width", source)), int(_number(size, "height", source))
     boxes = []
     for obj in root.iter("object"):
-        label = unicodedata.normalize("NFC", _text(obj, "name", source))
+        label = normalise(_text(obj, "name", source))
         bndbox = obj.find("bndbox")
         if bndbox is None:
-            raise ImagineError(
+            raise DataError(
                 f"<object> {label!r} has no <bndbox>", where=f"{source}:{obj.sourceline}"
             )
         coords = [_number(bndbox, k, source) for k in ("xmin", "ymin", "xmax", "ymax")]
         flags = {k: (obj.findtext(k) or "0").strip() == "1" for k in ("difficult", "group_of")}
-        boxes.append(Box(*coords, label=label, **flags))
+        boxes.append(Box(*coords, label=label, line=obj.sourceline or 0, **flags))
+    image = _image_path(root, source)
     return Example(
-        image=_image_path(root, source), width=width, height=height, boxes=boxes, source=str(source)
+        image=image,
+        width=width,
+        height=height,
+        boxes=boxes,
+        source=str(source),
+        filename=image.name,
     )
 
 
 def _image_path(root: etree._Element, source: Path) -> Path:
     """LabelImg writes <filename>; the image normally lies beside the XML."""
     name = (root.findtext("filename") or "").strip()
-    if name and (source.parent / name).is_file():
+    if name and "/" not in name and (source.parent / name).is_file():
         return source.parent / name
     for suffix in IMAGE_SUFFIXES:
         for candidate in (source.with_suffix(suffix), source.with_suffix(suffix.upper())):
             if candidate.is_file():
                 return candidate
-    raise ImagineError(
+    raise DataError(
         f"no image for this annotation (looked for {name or source.stem + '.*'} beside it)",
         where=str(source),
         fix="put the page image next to its XML file",
     )
+
+
+def _coordinate(value: float) -> str:
+    return str(round(value)) if abs(value - round(value)) < 1e-3 else f"{value:.2f}"
+
+
+def voc_xml(example: Example, image_name: str, depth: int = 3) -> bytes:
+    """The LabelImg XML of ``example``; labels are written as UTF-8 text, never escaped away."""
+    root = etree.Element("annotation")
+    etree.SubElement(root, "folder").text = ""
+    etree.SubElement(root, "filename").text = image_name
+    source = etree.SubElement(root, "source")
+    etree.SubElement(source, "database").text = "Unknown"
+    size = etree.SubElement(root, "size")
+    for key, value in (("width", example.width), ("height", example.height), ("depth", depth)):
+        etree.SubElement(size, key).text = str(value)
+    etree.SubElement(root, "segmented").text = "0"
+    for box in example.boxes:
+        obj = etree.SubElement(root, "object")
+        etree.SubElement(obj, "name").text = box.label
+        etree.SubElement(obj, "pose").text = "Unspecified"
+        etree.SubElement(obj, "truncated").text = "0"
+        etree.SubElement(obj, "difficult").text = "1" if box.difficult else "0"
+        if box.group_of:
+            etree.SubElement(obj, "group_of").text = "1"
+        bndbox = etree.SubElement(obj, "bndbox")
+        for key in ("xmin", "ymin", "xmax", "ymax"):
+            etree.SubElement(bndbox, key).text = _coordinate(getattr(box, key))
+    return etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=False)

@@ -1,0 +1,79 @@
+"""Label maps in the TF Object Detection API's format: ``item { id: 1 name: 'a' }``.
+
+Ids start at 1 (0 is the background). Names are characters, NFC-normalised and
+case-sensitive; ``from_names`` orders them by code point so that the same set
+of labels always gets the same ids.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imagine_core.errors import ImagineError
+
+
+def normalise(label: str) -> str:
+    return unicodedata.normalize("NFC", label)
+
+
+@dataclass
+class LabelMap:
+    ids: dict[str, int] = field(default_factory=dict)  # name -> id, in id order
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> LabelMap:
+        unique = sorted({normalise(n) for n in names})
+        return cls({name: i for i, name in enumerate(unique, start=1)})
+
+    @classmethod
+    def read(cls, path: str | Path) -> LabelMap:
+        from imagine_core.config.convert import read_text_file
+        from imagine_core.schema import label_map_class
+
+        message = read_text_file(path, label_map_class())
+        ids: dict[str, int] = {}
+        for item in message.item:
+            name = normalise(item.name)
+            if item.id < 1:
+                raise ImagineError(
+                    f"label {name!r} has id {item.id}; ids start at 1",
+                    where=str(path),
+                    fix="renumber the items from 1",
+                )
+            if name in ids:
+                raise ImagineError(f"label {name!r} appears twice", where=str(path))
+            ids[name] = item.id
+        return cls(dict(sorted(ids.items(), key=lambda kv: kv[1])))
+
+    def to_text(self) -> str:
+        from google.protobuf import text_format
+
+        from imagine_core.schema import label_map_class
+
+        message = label_map_class()()
+        for name, i in self.ids.items():
+            message.item.add(id=i, name=name)
+        return text_format.MessageToString(message, as_utf8=True)
+
+    def write(self, path: Path) -> Path:
+        path.write_text(self.to_text(), encoding="utf-8")
+        return path
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.ids)
+
+    def name_of(self, label_id: int) -> str:
+        for name, i in self.ids.items():
+            if i == label_id:
+                return name
+        raise KeyError(label_id)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.ids
+
+    def __len__(self) -> int:
+        return len(self.ids)

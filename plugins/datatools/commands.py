@@ -1,0 +1,195 @@
+"""``imagine data check|convert|demo|synth``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from imagine_core.console import err, out
+from imagine_core.contracts import Command
+from imagine_core.labelmap import LabelMap
+from imagine_plugins.datatools.checks import POLICIES, Checker
+from imagine_plugins.datatools.formats import READERS, reader_for
+
+
+def _source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="a LabelImg or YOLO folder, a COCO JSON file, or TFRecords")
+    parser.add_argument("--format", choices=sorted(READERS), help="the source format (guessed)")
+    parser.add_argument(
+        "--on-error",
+        choices=POLICIES,
+        default="strict",
+        help="strict: stop at the first problem; skip: leave out what is wrong; "
+        "repair: clip, swap and deduplicate boxes (default: strict)",
+    )
+    parser.add_argument("--label-map", help="a label_map.pbtxt the labels must come from")
+
+
+class DataCheck(Command):
+    help = "report images, boxes per character, box sizes and every problem"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        _source_arguments(parser)
+        parser.set_defaults(on_error="skip")
+        parser.add_argument("--top", type=int, default=60, help="classes to list (default 60)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from imagine_plugins.datatools.report import print_report
+
+        label_map = LabelMap.read(args.label_map) if args.label_map else None
+        checker = Checker(args.on_error, label_map)
+        result = checker.run(reader_for(args.source, args.format), progress="checking")
+        print_report(result, args.source, top=args.top)
+        problems = result.count("skipped") + result.count("dropped") + result.count("repaired")
+        return 2 if problems and args.on_error != "repair" else 0
+
+
+class DataConvert(Command):
+    help = "convert between LabelImg, YOLO, COCO and TFRecord; split; write label_map.pbtxt"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        _source_arguments(parser)
+        parser.add_argument("--to", required=True, help="tfrecord, coco, labelimg or yolo")
+        parser.add_argument("out", type=Path, help="the output folder")
+        parser.add_argument("--shards", type=int, default=1, help="TFRecord shards per split")
+        parser.add_argument("--split", help="hold out a fraction, e.g. val=0.1")
+        parser.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from imagine_plugins.datatools.convert import convert
+
+        done = convert(
+            args.source,
+            args.out,
+            args.to,
+            fmt=args.format,
+            shards=args.shards,
+            split=args.split,
+            seed=args.seed,
+            on_error=args.on_error,
+            label_map_path=args.label_map,
+        )
+        for issue in done.check.issues:
+            err.print(f"{issue.action}: {issue.where}: {issue.what}", markup=False)
+        for split, files in done.written.items():
+            out.print(f"{split}: {len(files)} files in {args.out}", markup=False)
+        out.print(
+            f"label map: {len(done.label_map)} classes -> {args.out / 'label_map.pbtxt'}",
+            markup=False,
+        )
+        return 0
+
+
+class DataDemo(Command):
+    help = "generate the demo corpus: pages of real text with a LabelImg box per glyph"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        from imagine_plugins.datatools.demo.degrade import STEPS
+
+        parser.add_argument("out", type=Path, help="the output folder")
+        parser.add_argument("--train-pages", type=int, default=16)
+        parser.add_argument("--eval-pages", type=int, default=4)
+        parser.add_argument("--font", default="", help="a .ttf/.otf file (default: DejaVu Serif)")
+        parser.add_argument("--size-range", default="18,28", help="glyph size range in px")
+        parser.add_argument("--line-spacing", type=float, default=1.5)
+        parser.add_argument("--columns", type=int, default=1)
+        parser.add_argument(
+            "--degrade", default="all", help=f"'all', 'none' or a comma list of: {', '.join(STEPS)}"
+        )
+        parser.add_argument("--strength", type=float, default=0.7, help="0 (clean) .. 1")
+        parser.add_argument("--width", type=int, default=768)
+        parser.add_argument("--height", type=int, default=1024)
+        parser.add_argument("--seed", type=int, default=0)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from imagine_core.errors import ImagineError
+        from imagine_plugins.datatools.demo.corpus import write_corpus
+        from imagine_plugins.datatools.demo.reader import parse_degradations
+        from imagine_plugins.datatools.demo.render import PageStyle
+
+        try:
+            low, high = (int(v) for v in args.size_range.split(","))
+        except ValueError:
+            raise ImagineError(
+                f"--size-range {args.size_range!r} is not MIN,MAX", fix="e.g. --size-range 18,28"
+            ) from None
+        style = PageStyle(
+            width=args.width,
+            height=args.height,
+            font=args.font,
+            min_size=low,
+            max_size=high,
+            line_spacing=args.line_spacing,
+            columns=args.columns,
+            degradations=parse_degradations(args.degrade),
+            strength=args.strength,
+        )
+        folder = write_corpus(
+            args.out, style, train=args.train_pages, eval_=args.eval_pages, seed=args.seed
+        )
+        out.print(
+            f"demo corpus: {args.train_pages} train and {args.eval_pages} eval pages in "
+            f"{folder} (LabelImg XML, .gt.txt, label_map.pbtxt)",
+            markup=False,
+        )
+        return 0
+
+
+class DataSynth(Command):
+    help = "compose many training pages from a few marked glyphs (few-shot synthesis)"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        _source_arguments(parser)
+        parser.set_defaults(on_error="repair")
+        parser.add_argument("out", type=Path, help="the output folder")
+        parser.add_argument("--pages", type=int, default=200, help="pages to compose (200)")
+        parser.add_argument("--words", type=Path, help="a word list (UTF-8, whitespace separated)")
+        parser.add_argument("--alphabet", help="characters to draw random text from")
+        parser.add_argument(
+            "--to", default="labelimg", help="labelimg (default), tfrecord, coco, yolo"
+        )
+        parser.add_argument("--size", default="512,512", help="page size WIDTH,HEIGHT in px")
+        parser.add_argument("--shards", type=int, default=1)
+        parser.add_argument("--seed", type=int, default=0)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from imagine_core.errors import ImagineError
+        from imagine_plugins.datatools.checks import labels_of
+        from imagine_plugins.datatools.formats import writer_for
+        from imagine_plugins.datatools.synth import read_words, synthesise
+
+        try:
+            size = tuple(int(v) for v in args.size.split(","))
+            assert len(size) == 2 and min(size) >= 64
+        except (ValueError, AssertionError):
+            raise ImagineError(f"--size {args.size!r} is not WIDTH,HEIGHT (>= 64 px)") from None
+        result = Checker(args.on_error).run(
+            reader_for(args.source, args.format), progress="reading"
+        )
+        for issue in result.issues:
+            err.print(f"{issue.action}: {issue.where}: {issue.what}", markup=False)
+        label_map = (
+            LabelMap.read(args.label_map)
+            if args.label_map
+            else LabelMap.from_names(labels_of(result.examples))
+        )
+        pages = synthesise(
+            result.examples,
+            args.pages,
+            words=read_words(args.words),
+            alphabet=args.alphabet,
+            size=size,
+            seed=args.seed,
+        )
+        from rich.progress import track
+
+        pages = track(pages, total=args.pages, description="composing", console=err, transient=True)
+        args.out.mkdir(parents=True, exist_ok=True)
+        label_map.write(args.out / "label_map.pbtxt")
+        writer_for(args.to).write(pages, args.out, label_map, split="train", shards=args.shards)
+        out.print(
+            f"{args.pages} pages from {sum(1 for _ in labels_of(result.examples))} marked "
+            f"glyphs in {args.out}",
+            markup=False,
+        )
+        return 0

@@ -1,0 +1,86 @@
+"""``imagine data convert``: check, split deterministically, write, and write the label map."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from imagine_core.contracts import Example
+from imagine_core.errors import DataError
+from imagine_core.labelmap import LabelMap
+from imagine_plugins.datatools.checks import Checker, CheckResult, labels_of
+from imagine_plugins.datatools.formats import reader_for, writer_for
+
+
+def parse_split(text: str | None) -> tuple[str, float] | None:
+    """``val=0.1`` -> ('val', 0.1)."""
+    if not text:
+        return None
+    name, _, value = text.partition("=")
+    try:
+        fraction = float(value)
+    except ValueError:
+        fraction = -1.0
+    if not name or not 0.0 < fraction < 1.0:
+        raise DataError(f"--split {text!r} is not NAME=FRACTION", fix="e.g. --split val=0.1")
+    return name, fraction
+
+
+def split_examples(
+    examples: list[Example], split: tuple[str, float] | None, seed: int
+) -> dict[str, list[Example]]:
+    """The same examples, seed and fraction always give the same split."""
+    if split is None:
+        return {"train": examples}
+    name, fraction = split
+    order = sorted(range(len(examples)), key=lambda i: (examples[i].name, examples[i].source))
+    random.Random(seed).shuffle(order)
+    count = round(len(examples) * fraction)
+    if len(examples) > 1:
+        count = min(max(count, 1), len(examples) - 1)
+    held = set(order[:count])
+    return {
+        "train": [e for i, e in enumerate(examples) if i not in held],
+        name: [e for i, e in enumerate(examples) if i in held],
+    }
+
+
+@dataclass
+class Converted:
+    check: CheckResult
+    label_map: LabelMap
+    written: dict[str, list[Path]]
+
+
+def convert(
+    source: str,
+    out_dir: Path,
+    to: str,
+    *,
+    fmt: str | None = None,
+    shards: int = 1,
+    split: str | None = None,
+    seed: int = 0,
+    on_error: str = "strict",
+    label_map_path: str | None = None,
+) -> Converted:
+    if shards < 1:
+        raise DataError(f"--shards must be at least 1, got {shards}")
+    label_map = LabelMap.read(label_map_path) if label_map_path else None
+    writer = writer_for(to)
+    result = Checker(on_error, label_map).run(reader_for(source, fmt))
+    if not result.examples:
+        raise DataError(
+            "no usable example to write",
+            where=source,
+            fix="`imagine data check` shows what is wrong",
+        )
+    label_map = label_map or LabelMap.from_names(labels_of(result.examples))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    label_map.write(out_dir / "label_map.pbtxt")
+    written = {
+        name: writer.write(examples, out_dir, label_map, split=name, shards=shards)
+        for name, examples in split_examples(result.examples, parse_split(split), seed).items()
+    }
+    return Converted(result, label_map, written)

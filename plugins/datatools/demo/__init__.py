@@ -1,0 +1,1 @@
+"""The built-in demo corpus: pages of real running text with exact per-glyph boxes."""

@@ -1,0 +1,89 @@
+"""Write a demo corpus: train and eval pages as LabelImg, ground truth text, label map."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from imagine_core.errors import ImagineError
+from imagine_core.labelmap import LabelMap
+from imagine_plugins.datatools.checks import labels_of
+from imagine_plugins.datatools.demo.degrade import STEPS
+from imagine_plugins.datatools.demo.render import PageStyle, corpus_text, demo_pages
+from imagine_plugins.datatools.formats import writer_for
+
+DONE = "corpus.json"
+
+
+def check_style(style: PageStyle) -> None:
+    unknown = [d for d in style.degradations if d not in STEPS]
+    if unknown:
+        raise ImagineError(
+            f"unknown degradation(s): {', '.join(unknown)}",
+            fix=f"choose from {', '.join(STEPS)} (or 'all', 'none')",
+        )
+    if not 4 <= style.min_size <= style.max_size:
+        raise ImagineError(
+            f"font sizes {style.min_size}-{style.max_size} are not a range of px >= 4"
+        )
+    if style.columns < 1 or style.line_spacing < 1.0:
+        raise ImagineError("columns must be >= 1 and line spacing >= 1.0")
+
+
+def corpus_key(style: PageStyle, train: int, eval_: int, seed: int) -> str:
+    described = json.dumps([asdict(style), train, eval_, seed, corpus_text()], sort_keys=True)
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+def write_corpus(
+    out: Path, style: PageStyle, *, train: int, eval_: int, seed: int, progress: bool = True
+) -> Path:
+    """Generate into ``out`` (atomically: a finished corpus has ``corpus.json``)."""
+    check_style(style)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    writer = writer_for("labelimg")
+    pages = {"train": (train, seed), "eval": (eval_, seed + 1)}
+    examples = {}
+    for split, (count, split_seed) in pages.items():
+        generated = demo_pages(count, style, split_seed, split)
+        if progress:
+            from rich.progress import track
+
+            from imagine_core.console import err
+
+            generated = track(
+                generated,
+                total=count,
+                description=f"demo {split} pages",
+                console=err,
+                transient=True,
+            )
+        examples[split] = []
+        for example, text in generated:
+            examples[split].append(example)
+            (tmp / split).mkdir(exist_ok=True)
+            (tmp / split / (Path(example.filename).stem + ".gt.txt")).write_text(
+                text + "\n", encoding="utf-8"
+            )
+    label_map = LabelMap.from_names(labels_of([e for split in examples.values() for e in split]))
+    label_map.write(tmp / "label_map.pbtxt")
+    for split, split_examples in examples.items():
+        writer.write(split_examples, tmp, label_map, split=split)
+    info = {
+        "style": asdict(style),
+        "train_pages": train,
+        "eval_pages": eval_,
+        "seed": seed,
+        "classes": len(label_map),
+    }
+    (tmp / DONE).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.replace(out)
+    return out

@@ -1,0 +1,97 @@
+"""LabelImg's YOLO format: ``classes.txt`` plus ``stem.txt`` per image (``class cx cy w h``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from imagine_core.contracts import Box, Example
+from imagine_core.errors import DataError
+from imagine_core.labelmap import LabelMap, normalise
+from imagine_plugins.labelimg.voc import IMAGE_SUFFIXES
+
+
+def read_classes(folder: Path) -> list[str]:
+    path = folder / "classes.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DataError(
+            "no classes.txt in this YOLO folder",
+            where=str(folder),
+            fix="LabelImg writes classes.txt beside the label files",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"classes.txt is not UTF-8: {exc.reason}", where=str(path)) from None
+    return [normalise(line.rstrip("\r\n")) for line in lines if line.strip()]
+
+
+def _image_for(label_file: Path) -> Path:
+    for suffix in IMAGE_SUFFIXES:
+        for candidate in (label_file.with_suffix(suffix), label_file.with_suffix(suffix.upper())):
+            if candidate.is_file():
+                return candidate
+    raise DataError(
+        f"no image for this label file (looked for {label_file.stem}.*)",
+        where=str(label_file),
+        fix="put the image next to its .txt file",
+    )
+
+
+def parse_yolo(label_file: Path, classes: list[str]) -> Example:
+    image = _image_for(label_file)
+    try:
+        with Image.open(image) as img:
+            width, height = img.size
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the image: {exc}", where=str(image)) from None
+    try:
+        text = label_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read the label file: {exc}", where=str(label_file)) from None
+    boxes = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{label_file}:{number}"
+        parts = line.split()
+        if len(parts) != 5:
+            raise DataError(f"expected 'class cx cy w h', got {line.strip()!r}", where=where)
+        try:
+            index = int(parts[0])
+            cx, cy, w, h = (float(p) for p in parts[1:])
+        except ValueError:
+            raise DataError(f"not numbers: {line.strip()!r}", where=where) from None
+        if not 0 <= index < len(classes):
+            raise DataError(
+                f"class {index} is not in classes.txt ({len(classes)} classes)", where=where
+            )
+        boxes.append(
+            Box(
+                (cx - w / 2) * width,
+                (cy - h / 2) * height,
+                (cx + w / 2) * width,
+                (cy + h / 2) * height,
+                label=classes[index],
+                line=number,
+            )
+        )
+    return Example(
+        image=image,
+        width=width,
+        height=height,
+        boxes=boxes,
+        source=str(label_file),
+        filename=image.name,
+    )
+
+
+def yolo_lines(example: Example, label_map: LabelMap) -> str:
+    lines = []
+    for box in example.boxes:
+        cx = (box.xmin + box.xmax) / 2 / example.width
+        cy = (box.ymin + box.ymax) / 2 / example.height
+        w, h = box.width / example.width, box.height / example.height
+        lines.append(f"{label_map.ids[box.label] - 1} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}")
+    return "\n".join(lines) + ("\n" if lines else "")

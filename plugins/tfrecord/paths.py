@@ -1,0 +1,34 @@
+"""``input_path`` values: globs and the TF OD API's sharded names."""
+
+from __future__ import annotations
+
+import glob
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from imagine_core.errors import DataError
+
+_AT_SHARDS = re.compile(r"^(?P<base>.+)@(?P<n>\d+)$")
+
+
+def shard_name(prefix: str, index: int, count: int) -> str:
+    return f"{prefix}-{index:05d}-of-{count:05d}"
+
+
+def expand(patterns: Iterable[str]) -> list[Path]:
+    """Files matching each pattern (``x.record``, ``x-?????-of-00010``, ``x@10``, globs)."""
+    files: list[Path] = []
+    for pattern in patterns:
+        match = _AT_SHARDS.match(pattern)
+        if match:
+            pattern = f"{match['base']}-?????-of-{int(match['n']):05d}"
+        found = sorted(Path(p) for p in glob.glob(str(Path(pattern).expanduser())))
+        if not found:
+            raise DataError(
+                "no file matches this input_path",
+                where=pattern,
+                fix="check the folder and the shard pattern (name-?????-of-00010)",
+            )
+        files.extend(f for f in found if f not in files)
+    return files

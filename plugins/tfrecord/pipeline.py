@@ -1,0 +1,202 @@
+"""The tf.data input pipeline a model trains and evaluates on, built from the config.
+
+TFRecords are read as the input reader says (globs and sharded names, file
+shuffling, ``num_readers`` interleaved, example shuffling, ``sample_1_of_n``);
+any other dataset reader's examples are first written to TFRecords in imagine's
+cache (once per content). Examples are decoded, augmented (training only),
+resized, and padded to ``max_number_of_boxes`` so that batches have static
+shapes. Classes come out 0-based; padding rows have class -1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+from imagine_core.config.locations import cache_dir
+from imagine_core.errors import ConfigError
+from imagine_core.labelmap import LabelMap
+from imagine_core.pipeline import instantiate
+from imagine_core.plugins import get_plugins
+from imagine_plugins.tfrecord.augment import MIRRORING, RandomTileCrop
+from imagine_plugins.tfrecord.paths import expand
+
+FEATURES = {
+    "image/encoded": ("string", []),
+    "image/object/bbox/ymin": ("float32", None),
+    "image/object/bbox/xmin": ("float32", None),
+    "image/object/bbox/ymax": ("float32", None),
+    "image/object/bbox/xmax": ("float32", None),
+    "image/object/class/text": ("string", None),
+    "image/object/class/label": ("int64", None),
+}
+
+
+def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
+    """TFRecord files for an InputReader; other readers are converted into the cache once."""
+    chosen = reader_config.WhichOneof("input_reader")
+    label_map = (
+        LabelMap.read(reader_config.label_map_path) if reader_config.label_map_path else None
+    )
+    if chosen == "tf_record_input_reader":
+        return expand(reader_config.tf_record_input_reader.input_path), label_map
+    if chosen is None:
+        raise ConfigError(
+            "the input reader chooses no dataset reader",
+            fix="set tf_record_input_reader, labelimg_input_reader or plugin",
+        )
+    from imagine_plugins.datatools.checks import Checker, labels_of
+
+    registry = get_plugins().registry
+    name = reader_config.plugin.name if chosen == "plugin" else chosen
+    reader = instantiate(registry.get("dataset_reader", name, where=chosen), reader_config, None)
+    if label_map is None and hasattr(reader, "label_map"):
+        label_map = reader.label_map()
+    key = hashlib.sha256(reader_config.SerializeToString(deterministic=True))
+    items = list(reader.items())
+    for item in items:
+        key.update(str(item).encode()[:512])
+        if isinstance(item, Path) and item.exists():
+            key.update(str(item.stat().st_mtime_ns).encode())
+    target = cache_dir() / "records" / key.hexdigest()[:20]
+    if not (target / "label_map.pbtxt").is_file():  # written last: the folder is complete
+        result = Checker("strict").run(reader, progress=f"reading {name}")
+        label_map = label_map or LabelMap.from_names(labels_of(result.examples))
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        writer = registry.get("dataset_writer", "tfrecord").factory()
+        writer.write(result.examples, tmp, label_map, split="data")
+        label_map.write(tmp / "label_map.pbtxt")
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.replace(target)
+    label_map = label_map or LabelMap.read(target / "label_map.pbtxt")
+    return sorted(target.glob("data.record-*")), label_map
+
+
+def build_input(
+    pipeline: Any, *, training: bool, batch_size: int | None = None, eval_index: int = 0
+) -> Any:
+    """A batched tf.data.Dataset of dicts: image, groundtruth_boxes, groundtruth_classes,
+    num_groundtruth_boxes, true_image_shape; and the label map."""
+    import tensorflow as tf
+
+    registry = get_plugins().registry
+    reader = pipeline.train_input_reader if training else pipeline.eval_input_reader[eval_index]
+    files, label_map = record_files(reader)
+    if label_map is None:
+        raise ConfigError(
+            "no label map for this input",
+            where="label_map_path",
+            fix="set label_map_path (imagine data convert writes one)",
+        )
+    model = getattr(pipeline.model, pipeline.model.WhichOneof("model") or "ssd")
+    resizer_name = model.image_resizer.WhichOneof("image_resizer_oneof") or "identity_resizer"
+    resizer = instantiate(
+        registry.get("image_resizer", resizer_name, where="image_resizer"),
+        model.image_resizer,
+        pipeline,
+    )
+    steps = []
+    if training:
+        for i, option in enumerate(pipeline.train_config.data_augmentation_options):
+            name = option.WhichOneof("preprocessing_step")
+            if name in MIRRORING:
+                warnings.warn(
+                    f"train_config.data_augmentation_options[{i}].{name}: a mirrored "
+                    "glyph is another character",
+                    stacklevel=2,
+                )
+            steps.append(instantiate(registry.get("augmentation", name), option, pipeline))
+    static = resizer.static_shape()
+    for step in steps:  # a tile without a size is the model's input size
+        if isinstance(step, RandomTileCrop) and not step.config.height and static:
+            step.config.height, step.config.width = static
+    max_boxes = pipeline.train_config.max_number_of_boxes or reader.max_number_of_boxes or 100
+    batch = (
+        batch_size
+        or (pipeline.train_config.batch_size if training else pipeline.eval_config.batch_size)
+        or 1
+    )
+    table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(
+            tf.constant(label_map.names), tf.constant(list(label_map.ids.values()), tf.int64)
+        ),
+        default_value=-1,
+    )
+
+    spec = {
+        k: (
+            tf.io.FixedLenFeature([], tf.string)
+            if shape == []
+            else tf.io.VarLenFeature(getattr(tf, kind))
+        )
+        for k, (kind, shape) in FEATURES.items()
+    }
+
+    def decode(raw):
+        parsed = tf.io.parse_single_example(raw, spec)
+        image = tf.cast(
+            tf.io.decode_image(parsed["image/encoded"], channels=3, expand_animations=False),
+            tf.float32,
+        )
+        dense = {
+            k: tf.sparse.to_dense(v) for k, v in parsed.items() if isinstance(v, tf.SparseTensor)
+        }
+        boxes = tf.stack(
+            [dense[f"image/object/bbox/{k}"] for k in ("ymin", "xmin", "ymax", "xmax")], 1
+        )
+        texts, ids = dense["image/object/class/text"], dense["image/object/class/label"]
+        # By name when the record has names (robust to renumbered label maps), else by id.
+        labels = tf.cond(tf.size(texts) > 0, lambda: table.lookup(texts), lambda: ids)
+        check = tf.debugging.assert_positive(
+            labels,
+            message="a record's class is not in the label map (imagine data check --label-map)",
+        )
+        with tf.control_dependencies([check]):
+            return tf.identity(image), boxes, labels
+
+    def prepare(image, boxes, labels):
+        for step in steps:
+            image, boxes, labels = step(image, boxes, labels)
+        image, true_shape = resizer(image)
+        count = tf.minimum(tf.shape(boxes)[0], max_boxes)
+        boxes = tf.pad(boxes[:max_boxes], [[0, max_boxes - count], [0, 0]])
+        classes = tf.pad(
+            tf.cast(labels[:max_boxes], tf.int32) - 1, [[0, max_boxes - count]], constant_values=-1
+        )
+        return {
+            "image": image,
+            "groundtruth_boxes": boxes,
+            "groundtruth_classes": classes,
+            "num_groundtruth_boxes": count,
+            "true_image_shape": tf.cast(true_shape, tf.int32),
+        }
+
+    names = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
+    if training and reader.shuffle:
+        names = names.shuffle(max(len(files), reader.filenames_shuffle_buffer_size), seed=None)
+    cycle = max(1, min(reader.num_readers or 1, len(files)))
+    data = names.interleave(
+        tf.data.TFRecordDataset,
+        cycle_length=cycle,
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=not training,
+    )
+    if reader.sample_1_of_n_examples > 1:
+        data = data.shard(reader.sample_1_of_n_examples, 0)
+    if training:
+        if reader.shuffle:
+            data = data.shuffle(reader.shuffle_buffer_size or 256)
+        data = data.repeat(reader.num_epochs or None)
+    data = data.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    data = data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    if static is None:
+        data = data.padded_batch(batch, drop_remainder=training)
+    else:
+        data = data.batch(batch, drop_remainder=training)
+    prefetch = reader.num_prefetch_batches
+    return data.prefetch(tf.data.AUTOTUNE if prefetch < 0 else max(prefetch, 1)), label_map

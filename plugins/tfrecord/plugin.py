@@ -1,0 +1,131 @@
+"""Hooks of the TFRecord plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from imagine_core import hookimpl
+from imagine_core.contracts import DatasetReader, DatasetWriter, Example
+from imagine_core.errors import DataError
+from imagine_plugins.tfrecord.augment import STEPS
+from imagine_plugins.tfrecord.paths import expand, shard_name
+from imagine_plugins.tfrecord.records import from_tf_example, to_tf_example
+from imagine_plugins.tfrecord.resize import RESIZERS
+
+
+class TFRecordReader(DatasetReader):
+    def __init__(self, patterns: list[str]):
+        self.patterns = patterns
+
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        import tensorflow as tf
+
+        for path in expand(self.patterns):
+            index = 0
+            try:
+                for raw in tf.data.TFRecordDataset(str(path)).as_numpy_iterator():
+                    yield (f"{path} (record {index})", raw)
+                    index += 1
+            except tf.errors.OpError as exc:
+                raise DataError(
+                    f"corrupt TFRecord after record {index}: {exc.message}", where=str(path)
+                ) from None
+
+    def parse(self, item: tuple[str, bytes]) -> Example:
+        where, raw = item
+        return from_tf_example(raw, where)
+
+
+class TFRecordWriter(DatasetWriter):
+    """``OUT/<split>.record-00000-of-0000N``: examples dealt round-robin over N shards."""
+
+    def write(self, examples, out_dir, label_map, *, split="train", shards=1):
+        import tensorflow as tf
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = [out_dir / shard_name(f"{split}.record", i, shards) for i in range(shards)]
+        writers = [tf.io.TFRecordWriter(str(p)) for p in paths]
+        try:
+            for index, example in enumerate(examples):
+                writers[index % shards].write(to_tf_example(example, label_map))
+        finally:
+            for writer in writers:
+                writer.close()
+        return paths
+
+
+@hookimpl
+def imagine_register(registry):
+    from imagine_core.schema import proto_module
+
+    registry.add(
+        "dataset_reader",
+        "tf_record_input_reader",
+        factory=lambda config, slot=None, pipeline=None: TFRecordReader(list(config.input_path)),
+        config_type=proto_module("input_reader").TFRecordInputReader,
+        description="TFRecords of tf.train.Example with the TF OD API's keys",
+    )
+    registry.add(
+        "dataset_writer",
+        "tfrecord",
+        factory=lambda **_: TFRecordWriter(),
+        description="sharded TFRecords with the TF OD API's keys",
+    )
+    steps = proto_module("preprocessor")
+    for name, cls in STEPS.items():
+        message = steps.PreprocessingStep.DESCRIPTOR.fields_by_name[name].message_type
+        registry.add(
+            "augmentation",
+            name,
+            factory=_step(cls),
+            config_type=_message_class(message),
+            description=(cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
+        )
+    resizers = proto_module("image_resizer")
+    for name, cls in RESIZERS.items():
+        message = resizers.ImageResizer.DESCRIPTOR.fields_by_name[name].message_type
+        registry.add("image_resizer", name, factory=_step(cls), config_type=_message_class(message))
+
+
+def _message_class(descriptor):
+    from google.protobuf import message_factory
+
+    return message_factory.GetMessageClass(descriptor)
+
+
+def _step(cls):
+    return lambda config, slot=None, pipeline=None: cls(config)
+
+
+@hookimpl
+def imagine_reads():
+    """What the input pipeline (pipeline.py) honours."""
+    readers = ("train_input_reader", "eval_input_reader")
+    fields = (
+        "tf_record_input_reader.input_path",
+        "label_map_path",
+        "shuffle",
+        "num_readers",
+        "shuffle_buffer_size",
+        "filenames_shuffle_buffer_size",
+        "num_epochs",
+        "sample_1_of_n_examples",
+        "num_prefetch_batches",
+        "max_number_of_boxes",
+    )
+    steps = [f"train_config.data_augmentation_options.{name}.*" for name in STEPS]
+    steps += [f"train_config.data_augmentation_options.{name}" for name in STEPS]
+    resizers = [f"model.*.image_resizer.{name}*" for name in RESIZERS]
+    return (
+        [f"{r}.{f}" for r in readers for f in fields]
+        + steps
+        + resizers
+        + [
+            "train_config.max_number_of_boxes",
+            "train_config.batch_size",
+            "eval_config.batch_size",
+        ]
+    )
+
+
+__all__ = ["TFRecordReader", "TFRecordWriter"]
