@@ -17,6 +17,8 @@ import hashlib
 import importlib.resources
 import importlib.util
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,13 +36,16 @@ def _core_include() -> Path:
 
 
 def _compile(virtual_name: str, source: Path) -> bytes:
+    """Run grpcio-tools' protoc in a child process: its native library must not meet
+    TensorFlow's protobuf in one process (that crashes)."""
     import grpc_tools
-    from grpc_tools import protoc
 
     virtual_dir = virtual_name.rsplit("/", 1)[0]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "set.pb"
         args = [
+            sys.executable,
+            "-m",
             "grpc_tools.protoc",
             f"-I{virtual_dir}={source.parent}",
             f"-I{_core_include()}",
@@ -49,9 +54,10 @@ def _compile(virtual_name: str, source: Path) -> bytes:
             "--include_imports",
             virtual_name,
         ]
-        if protoc.main(args) != 0 or not out.exists():
+        proc = subprocess.run(args, capture_output=True, text=True, check=False)
+        if proc.returncode != 0 or not out.exists():
             raise ImagineError(
-                "the protobuf file could not be compiled (protoc's messages are above)",
+                f"the protobuf file could not be compiled: {proc.stderr.strip()}",
                 where=str(source),
                 fix="fix the .proto file; its imports must name files as "
                 "'imagine_core/protos/<file>.proto' or 'google/protobuf/<file>.proto'",

@@ -23,7 +23,9 @@ def test_run_writes_pipeline_config_then_names_the_missing_components(labelimg_d
     assert "Traceback" not in result.err
     assert "meta_architecture 'ssd'" in result.err
     assert "feature_extractor 'ssd_mobilenet_v2_fpn'" in result.err
-    assert "loaded plugins: coco (imagine-ocr" in result.err and "labelimg (imagine-ocr" in result.err
+    assert (
+        "loaded plugins: coco (imagine-ocr" in result.err and "labelimg (imagine-ocr" in result.err
+    )
     pipeline = read_text_file(out / "pipeline.config", pipeline_class())
     schedule = pipeline.train_config.optimizer.adam_optimizer.learning_rate
     assert abs(schedule.cosine_decay_learning_rate.learning_rate_base - 0.002) < 1e-9

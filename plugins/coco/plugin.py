@@ -85,7 +85,8 @@ class CocoReader(DatasetReader):
 
 
 class CocoWriter(DatasetWriter):
-    """``OUT/<split>.json`` and the images in ``OUT/<split>/``; category ids are label map ids."""
+    """``OUT/<split>.json`` and the images in ``OUT/<split>/`` (file names relative to the
+    JSON's folder); category ids are label map ids."""
 
     def write(self, examples, out_dir, label_map, *, split="train", shards=1):
         folder = out_dir / split
@@ -98,7 +99,7 @@ class CocoWriter(DatasetWriter):
             images.append(
                 {
                     "id": image_id,
-                    "file_name": image.name,
+                    "file_name": f"{split}/{image.name}",  # relative to the JSON's folder
                     "width": example.width,
                     "height": example.height,
                 }

@@ -1,0 +1,117 @@
+"""The demo corpus: real running text, exact per-glyph boxes, deterministic with a seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imagine_core.labelmap import LabelMap
+from imagine_plugins.datatools.demo.corpus import write_corpus
+from imagine_plugins.datatools.demo.render import PageStyle, demo_pages
+from imagine_plugins.labelimg.plugin import LabelImgReader
+
+SMALL = dict(width=320, height=240, min_size=14, max_size=18)
+
+
+def _corpus(folder: Path, seed: int = 0, **style) -> Path:
+    return write_corpus(
+        folder, PageStyle(**{**SMALL, **style}), train=2, eval_=1, seed=seed, progress=False
+    )
+
+
+def test_same_seed_same_corpus_other_seed_other_corpus(tmp_path):
+    a, b, c = _corpus(tmp_path / "a", 3), _corpus(tmp_path / "b", 3), _corpus(tmp_path / "c", 4)
+    for name in ("train/train_0000.png", "train/train_0000.xml", "eval/eval_0000.gt.txt"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert (a / "train/train_0000.png").read_bytes() != (c / "train/train_0000.png").read_bytes()
+
+
+def test_every_visible_glyph_has_a_box_and_whitespace_none(tmp_path):
+    folder = _corpus(tmp_path / "d", degradations=[])
+    examples = list(LabelImgReader([str(folder / "train")]).read())
+    for example in examples:
+        text = (folder / "train" / (Path(example.name).stem + ".gt.txt")).read_text(
+            encoding="utf-8"
+        )
+        glyphs = [ch for ch in text if not ch.isspace()]
+        assert sorted(b.label for b in example.boxes) == sorted(glyphs)
+        assert all(
+            0 <= b.xmin < b.xmax <= example.width and 0 <= b.ymin < b.ymax <= example.height
+            for b in example.boxes
+        )
+    labels = LabelMap.read(folder / "label_map.pbtxt").names
+    assert not any(label.isspace() for label in labels)
+    assert "," in labels or "." in labels  # punctuation is a glyph
+
+
+def test_boxes_hold_the_ink(tmp_path):
+    example, _ = next(demo_pages(1, PageStyle(**SMALL, degradations=[]), seed=1, name="p"))
+    from io import BytesIO
+
+    from PIL import Image
+
+    page = np.asarray(Image.open(BytesIO(example.image)).convert("L"))
+    inside = np.zeros(page.shape, bool)
+    for b in example.boxes:
+        inside[int(b.ymin) : int(np.ceil(b.ymax)) + 1, int(b.xmin) : int(np.ceil(b.xmax)) + 1] = (
+            True
+        )
+    dark = page < 128
+    assert dark.sum() > 100
+    assert dark[inside].sum() / dark.sum() > 0.99  # all ink lies in some glyph's box
+
+
+@pytest.mark.parametrize(
+    "degradation",
+    ["texture", "fading", "bleed", "rotation", "perspective", "lighting", "blur", "noise", "jpeg"],
+)
+def test_each_degradation_renders(degradation):
+    style = PageStyle(**SMALL, degradations=[degradation], strength=1.0)
+    pages = list(demo_pages(2, style, seed=5, name="p"))
+    assert all(e.boxes for e, _ in pages)
+
+
+def test_font_options(tmp_path, cli):
+    result = cli("data", "demo", str(tmp_path / "x"), "--font", str(tmp_path / "nope.ttf"))
+    assert result.code == 2 and "font file not found" in result.err
+    example, _ = next(demo_pages(1, PageStyle(**SMALL, font="pillow-default"), seed=0, name="p"))
+    assert example.boxes
+
+
+def test_demo_command_and_columns(tmp_path, cli):
+    result = cli(
+        "data",
+        "demo",
+        str(tmp_path / "demo"),
+        "--train-pages",
+        "1",
+        "--eval-pages",
+        "1",
+        "--columns",
+        "2",
+        "--size-range",
+        "12,14",
+        "--width",
+        "400",
+        "--height",
+        "300",
+    )
+    assert result.code == 0, result.err
+    example = next(LabelImgReader([str(tmp_path / "demo" / "train")]).read())
+    assert min(b.xmin for b in example.boxes) < 200 < max(b.xmin for b in example.boxes)
+
+
+def test_demo_reader_generates_once(tmp_path):
+    from imagine_core.proto_loader import load_proto
+    from imagine_plugins.datatools.demo.reader import DemoCorpusReader
+
+    params = load_proto("imagine_plugins.datatools", "demo.proto").DemoCorpus(
+        train_pages=1, eval_pages=1, width=320, height=240, directory=str(tmp_path / "c")
+    )
+    reader = DemoCorpusReader(params)
+    assert len(list(reader.read())) == 1
+    stamp = (tmp_path / "c" / "corpus.json").stat().st_mtime_ns
+    assert len(list(DemoCorpusReader(params).read())) == 1
+    assert (tmp_path / "c" / "corpus.json").stat().st_mtime_ns == stamp

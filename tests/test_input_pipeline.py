@@ -1,0 +1,103 @@
+"""The tf.data input pipeline: static shapes, padded boxes, tiles that keep whole glyphs."""
+
+from __future__ import annotations
+
+import pytest
+from data_helpers import page
+
+tf = pytest.importorskip("tensorflow")
+
+from imagine_core.config.compose import compose  # noqa: E402
+from imagine_core.config.validate import build_pipeline  # noqa: E402
+from imagine_core.plugins import get_plugins  # noqa: E402
+from imagine_plugins.datatools.convert import convert  # noqa: E402
+from imagine_plugins.tfrecord.augment import crop_boxes  # noqa: E402
+from imagine_plugins.tfrecord.pipeline import build_input  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    src = tmp_path_factory.mktemp("pages")
+    for i in range(3):
+        page(src, f"p{i}")
+    out = tmp_path_factory.mktemp("records")
+    convert(str(src), out, "tfrecord", shards=2, split="val=0.34")
+    return out
+
+
+def _pipeline(records, *extra):
+    overrides = [
+        "dataset=tfrecord",
+        f"data_dir={records}",
+        f"train_input_reader.tf_record_input_reader.input_path=[{records}/train.record@2]",
+        "model.ssd.image_resizer.fixed_shape_resizer.height=64",
+        "model.ssd.image_resizer.fixed_shape_resizer.width=64",
+        "train_config.max_number_of_boxes=10",
+        "batch_size=2",
+        *extra,
+    ]
+    return build_pipeline(compose(overrides), get_plugins())[0]
+
+
+def test_batches_have_static_shapes_and_padded_boxes(records):
+    data, label_map = build_input(_pipeline(records), training=True)
+    batch = next(iter(data))
+    assert batch["image"].shape == (2, 64, 64, 3)
+    assert batch["groundtruth_boxes"].shape == (2, 10, 4)
+    count = int(batch["num_groundtruth_boxes"][0])
+    classes = batch["groundtruth_classes"][0].numpy()
+    assert (classes[:count] >= 0).all() and (classes[count:] == -1).all()
+    boxes = batch["groundtruth_boxes"][0][:count].numpy()
+    assert (boxes >= 0).all() and (boxes <= 1).all() and (boxes[:, 2] > boxes[:, 0]).all()
+    assert len(label_map) == 7
+
+
+def test_tile_keeps_a_glyph_only_when_most_of_it_is_inside():
+    boxes = tf.constant([[0.1, 0.1, 0.2, 0.2], [0.4, 0.4, 0.6, 0.6], [0.7, 0.7, 0.8, 0.8]])
+    labels = tf.constant([1, 2, 3])
+    window = tf.constant([0.0, 0.0, 0.5, 0.5])
+    kept, kept_labels = crop_boxes(boxes, labels, window, 0.7)
+    assert kept_labels.numpy().tolist() == [1]  # the second is only a quarter inside
+    assert kept.numpy()[0] == pytest.approx([0.2, 0.2, 0.4, 0.4])
+    _, kept_labels = crop_boxes(boxes, labels, window, 0.2)
+    assert kept_labels.numpy().tolist() == [1, 2]
+
+
+def test_horizontal_flip_is_accepted_with_a_warning(records):
+    pipeline = _pipeline(
+        records, "+train_config.data_augmentation_options=[{random_horizontal_flip: {}}]"
+    )
+    with pytest.warns(UserWarning, match="mirrored glyph is another character"):
+        build_input(pipeline, training=True)
+
+
+def test_keep_aspect_ratio_padded_gives_static_shapes(records):
+    pipeline = _pipeline(
+        records,
+        "~model.ssd.image_resizer.fixed_shape_resizer",
+        "+model.ssd.image_resizer.keep_aspect_ratio_resizer={min_dimension: 40, "
+        "max_dimension: 80, pad_to_max_dimension: true}",
+    )
+    data, _ = build_input(pipeline, training=False)
+    batch = next(iter(data))
+    assert batch["image"].shape[1:] == (80, 80, 3)
+    assert batch["true_image_shape"][0].numpy().tolist() == [40, 80, 3]  # 120x60 scaled by 2/3
+
+
+def test_every_text_safe_augmentation_runs(records):
+    steps = (
+        "random_adjust_brightness",
+        "random_adjust_contrast",
+        "random_pixel_value_scale",
+        "random_image_scale",
+        "random_jpeg_quality",
+        "random_rotation",
+        "random_crop_image",
+        "random_rgb_to_gray",
+        "random_tile_crop",
+    )
+    options = ",".join(f"{{{s}: {{}}}}" for s in steps)
+    augmented = _pipeline(records, f"+train_config.data_augmentation_options=[{options}]")
+    data, _ = build_input(augmented, training=True)
+    batch = next(iter(data))
+    assert batch["image"].shape == (2, 64, 64, 3)
