@@ -72,9 +72,10 @@ def main() -> None:
         for _ in raw.take(args.batches * batch):
             pass
         raw_seconds = time.perf_counter() - start_raw
+        rate, raw_rate = args.batches * batch / seconds, args.batches * batch / raw_seconds
         print(
-            f"input pipeline:         {args.batches * batch / seconds:8.1f} examples/s "
-            f"(256x256 tiles, batch {batch}; raw record reading {args.batches * batch / raw_seconds:.0f}/s)"
+            f"input pipeline:         {rate:8.1f} examples/s "
+            f"(256x256 tiles, batch {batch}; raw record reading {raw_rate:.0f}/s)"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
