@@ -44,6 +44,7 @@ CASES = {
     "swapped corners": lambda f: _edit_xml(page(f, "x"), "<xmin>4</xmin>", "<xmin>30</xmin>"),
     "zero area": lambda f: _edit_xml(page(f, "x"), "<xmax>15</xmax>", "<xmax>4</xmax>"),
     "duplicate object": lambda f: _duplicate(page(f, "x")),
+    "empty annotation file": lambda f: page(f, "x").write_bytes(b""),
 }
 # What repair does with each: the example is kept with a fix, a box is dropped, or it is left out.
 REPAIR = {
@@ -56,6 +57,7 @@ REPAIR = {
     "swapped corners": "repaired",
     "zero area": "dropped",
     "duplicate object": "repaired",
+    "empty annotation file": "skipped",
 }
 
 
