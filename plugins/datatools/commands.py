@@ -86,49 +86,68 @@ class DataDemo(Command):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         from imagine_plugins.datatools.demo.degrade import STEPS
 
+        # Defaults are the demo_corpus reader's (demo.proto): one source for both.
         parser.add_argument("out", type=Path, help="the output folder")
-        parser.add_argument("--train-pages", type=int, default=16)
-        parser.add_argument("--eval-pages", type=int, default=4)
-        parser.add_argument("--font", default="", help="a .ttf/.otf file (default: DejaVu Serif)")
-        parser.add_argument("--size-range", default="18,28", help="glyph size range in px")
-        parser.add_argument("--line-spacing", type=float, default=1.5)
-        parser.add_argument("--columns", type=int, default=1)
+        parser.add_argument("--train-pages", type=int, help="pages to train on (16)")
+        parser.add_argument("--eval-pages", type=int, help="held-out pages (4)")
+        parser.add_argument("--font", help="a .ttf/.otf file (default: DejaVu Serif)")
+        parser.add_argument("--size-range", help="glyph size range in px (18,28)")
+        parser.add_argument("--line-spacing", type=float, help="(1.5)")
+        parser.add_argument("--columns", type=int, help="(1)")
         parser.add_argument(
-            "--degrade", default="all", help=f"'all', 'none' or a comma list of: {', '.join(STEPS)}"
+            "--degrade",
+            dest="degradations",
+            help=f"'all' (default), 'none' or a comma list of: {', '.join(STEPS)}",
         )
-        parser.add_argument("--strength", type=float, default=0.7, help="0 (clean) .. 1")
-        parser.add_argument("--width", type=int, default=768)
-        parser.add_argument("--height", type=int, default=1024)
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--strength", type=float, help="0 (clean) .. 1 (0.7)")
+        parser.add_argument("--width", type=int, help="page width in px (768)")
+        parser.add_argument("--height", type=int, help="page height in px (1024)")
+        parser.add_argument("--seed", type=int, help="(0)")
 
     def run(self, args: argparse.Namespace) -> int:
         from imagine_core.errors import ImagineError
         from imagine_plugins.datatools.demo.corpus import write_corpus
-        from imagine_plugins.datatools.demo.reader import parse_degradations
-        from imagine_plugins.datatools.demo.render import PageStyle
+        from imagine_plugins.datatools.demo.reader import style_of
+        from imagine_plugins.datatools.plugin import demo_messages
 
-        try:
-            low, high = (int(v) for v in args.size_range.split(","))
-        except ValueError:
-            raise ImagineError(
-                f"--size-range {args.size_range!r} is not MIN,MAX", fix="e.g. --size-range 18,28"
-            ) from None
-        style = PageStyle(
-            width=args.width,
-            height=args.height,
-            font=args.font,
-            min_size=low,
-            max_size=high,
-            line_spacing=args.line_spacing,
-            columns=args.columns,
-            degradations=parse_degradations(args.degrade),
-            strength=args.strength,
-        )
+        given = {
+            key: value
+            for key, value in vars(args).items()
+            if value is not None
+            and key
+            in (
+                "train_pages",
+                "eval_pages",
+                "font",
+                "line_spacing",
+                "columns",
+                "degradations",
+                "strength",
+                "width",
+                "height",
+                "seed",
+            )
+        }
+        if args.size_range:
+            try:
+                given["min_font_size"], given["max_font_size"] = (
+                    int(v) for v in args.size_range.split(",")
+                )
+            except ValueError:
+                raise ImagineError(
+                    f"--size-range {args.size_range!r} is not MIN,MAX",
+                    fix="e.g. --size-range 18,28",
+                ) from None
+        params = demo_messages().DemoCorpus(**given)
         folder = write_corpus(
-            args.out, style, train=args.train_pages, eval_=args.eval_pages, seed=args.seed
+            args.out,
+            style_of(params),
+            train=params.train_pages,
+            eval_=params.eval_pages,
+            seed=params.seed,
         )
         out.print(
-            f"demo corpus: {args.train_pages} train and {args.eval_pages} eval pages in "
+            f"demo corpus: {params.train_pages} train and {params.eval_pages} eval pages in "
             f"{folder} (LabelImg XML, .gt.txt, label_map.pbtxt)",
             markup=False,
         )

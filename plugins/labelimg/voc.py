@@ -100,15 +100,23 @@ def parse_voc(source: Path) -> Example:
     )
 
 
+def image_beside(annotation: Path) -> Path | None:
+    """The image with the annotation file's stem in its folder, whatever its suffix."""
+    for suffix in IMAGE_SUFFIXES:
+        for candidate in (annotation.with_suffix(suffix), annotation.with_suffix(suffix.upper())):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
 def _image_path(root: etree._Element, source: Path) -> Path:
     """LabelImg writes <filename>; the image normally lies beside the XML."""
     name = (root.findtext("filename") or "").strip()
     if name and "/" not in name and (source.parent / name).is_file():
         return source.parent / name
-    for suffix in IMAGE_SUFFIXES:
-        for candidate in (source.with_suffix(suffix), source.with_suffix(suffix.upper())):
-            if candidate.is_file():
-                return candidate
+    found = image_beside(source)
+    if found is not None:
+        return found
     raise DataError(
         f"no image for this annotation (looked for {name or source.stem + '.*'} beside it)",
         where=str(source),

@@ -9,7 +9,7 @@ from PIL import Image
 from imagine_core.contracts import Box, Example
 from imagine_core.errors import DataError
 from imagine_core.labelmap import LabelMap, normalise
-from imagine_plugins.labelimg.voc import IMAGE_SUFFIXES
+from imagine_plugins.labelimg.voc import image_beside
 
 
 def read_classes(folder: Path) -> list[str]:
@@ -28,10 +28,9 @@ def read_classes(folder: Path) -> list[str]:
 
 
 def _image_for(label_file: Path) -> Path:
-    for suffix in IMAGE_SUFFIXES:
-        for candidate in (label_file.with_suffix(suffix), label_file.with_suffix(suffix.upper())):
-            if candidate.is_file():
-                return candidate
+    found = image_beside(label_file)
+    if found is not None:
+        return found
     raise DataError(
         f"no image for this label file (looked for {label_file.stem}.*)",
         where=str(label_file),
