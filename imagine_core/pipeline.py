@@ -10,16 +10,30 @@ from typing import Any
 from google.protobuf.message import Message
 
 from imagine_core.config.convert import to_text
-from imagine_core.config.validate import component_choices
+from imagine_core.config.validate import chosen_component, component_choices
 from imagine_core.errors import ComponentNotFoundError
 from imagine_core.plugins import LoadedPlugins
 from imagine_core.registry import ComponentRecord
 
+# What `imagine run` uses; `export` and `ocr` are for `imagine export` and `imagine ocr`.
+RUN_SECTIONS = (
+    "model",
+    "train_config",
+    "train_input_reader",
+    "eval_config",
+    "eval_input_reader",
+    "hardware",
+)
 
-def require_components(pipeline: Message, plugins: LoadedPlugins) -> None:
-    """Raise one error naming every component the pipeline needs and no plugin provides."""
+
+def require_components(
+    pipeline: Message, plugins: LoadedPlugins, sections: tuple[str, ...] = RUN_SECTIONS
+) -> None:
+    """Raise one error naming every component of ``sections`` that no plugin provides."""
     missing = []
     for path, kind, name, free in component_choices(pipeline):
+        if path.split(".")[0].split("[")[0] not in sections:
+            continue
         if plugins.registry.find(kind, name) is None:
             fix = plugins.registry.not_found(kind, name).fix if free else ""
             missing.append(f"  - {kind} {name!r} (chosen at {path})" + (f": {fix}" if fix else ""))
@@ -54,6 +68,20 @@ def instantiate(record: ComponentRecord, slot: Message, pipeline: Message) -> An
         elif record.name in slot.DESCRIPTOR.fields_by_name:
             config.CopyFrom(getattr(slot, record.name))
     return record.factory(config=config, slot=slot, pipeline=pipeline)
+
+
+def build(slot: Message, pipeline: Message, plugins: LoadedPlugins | None = None) -> Any:
+    """The component a slot message chooses (``matcher { argmax_matcher {…} }``), built."""
+    from imagine_core.plugins import get_plugins
+
+    plugins = plugins or get_plugins()
+    choice = chosen_component(slot)
+    if choice is None:
+        raise ComponentNotFoundError(
+            f"{slot.DESCRIPTOR.name} chooses no component", fix="set one of its alternatives"
+        )
+    _, kind, name, _ = choice
+    return instantiate(plugins.registry.get(kind, name), slot, pipeline)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -7,6 +7,8 @@ rather than Hydra's report. With -m, the first value of each sweep is checked.
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from imagine_core.config.locations import conf_dir, register_resolvers
 from imagine_core.config.validate import build_pipeline, validate
 from imagine_core.console import err
 from imagine_core.errors import ImagineError
-from imagine_core.pipeline import execute
+from imagine_core.pipeline import RUN_SECTIONS, execute
 from imagine_core.plugins import get_plugins
 
 register_resolvers()
@@ -32,7 +34,13 @@ def precheck(argv: list[str]) -> None:
         return
     composed = compose(_first_of_sweeps(overrides))
     plugins = get_plugins()
-    _, report = validate(composed, plugins)
+    pipeline, report = validate(composed, plugins)
+    if pipeline is not None and pipeline.hardware.type == "cpu":
+        # The CPU was asked for: keep TensorFlow from probing for CUDA (and saying so).
+        os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+    for leaf in report.unread_fields:  # never dropped in silence
+        if leaf.split(".")[0] in RUN_SECTIONS:
+            err.print(f"[yellow]warning:[/yellow] {leaf} is set but no loaded plugin reads it")
     problems = report.errors + report.missing_paths
     if problems:
         from imagine_core.config.report import raise_problems
@@ -58,6 +66,8 @@ def _first_of_sweeps(overrides: list[str]) -> list[str]:
 def task(cfg: DictConfig) -> float | None:
     """One Hydra job: compose, validate, write pipeline.config, run; return the primary metric."""
     hydra_cfg = HydraConfig.get()
+    for noisy in ("absl", "tensorflow", "h5py"):  # Hydra's logging would show their INFO lines
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         composed = finish(cfg, list(hydra_cfg.overrides.task), [])
         plugins = get_plugins()
@@ -77,6 +87,8 @@ def task(cfg: DictConfig) -> float | None:
 
 
 def main(argv: list[str]) -> int:
+    # TensorFlow's C++ start-up chatter says nothing a user can act on.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = prepare_overrides(argv)
     precheck(argv)
     saved = sys.argv

@@ -79,7 +79,7 @@ def test_validate_accepts_overrides(cli, labelimg_data):
 def test_strict_validation_fails_on_what_nothing_provides(cli, labelimg_data):
     result = cli("config", "validate", "--strict", "dataset=labelimg", f"data_dir={labelimg_data}")
     assert result.code == 2
-    assert "meta_architecture 'ssd'" in result.out
+    assert "exporter 'saved_model'" in result.out
 
 
 def test_tpu_overlay_pads_boxes(cli):

@@ -39,7 +39,7 @@ def test_wrong_type_names_the_expected_type(cli):
 
 
 def test_bad_enum_value_suggests_the_close_name(cli):
-    result = cli("config", "show", "model.ssd.post_processing.score_converter=SIGMIOD")
+    result = cli("config", "show", "+model.ssd.post_processing.score_converter=SIGMIOD")
     assert result.code == 2 and "did you mean 'SIGMOID'" in result.err
 
 
@@ -123,3 +123,9 @@ def test_key_the_groups_do_not_set_is_added_with_plus(cli):
 def test_bad_override_syntax(cli):
     result = cli("config", "show", "model=[")
     assert result.code == 2 and "override" in result.err.lower()
+
+
+def test_adding_a_key_the_groups_set_says_drop_the_plus(cli):
+    result = cli("config", "show", "+train_config.num_steps=3")
+    assert result.code == 2
+    assert "drop the '+': train_config.num_steps=3" in result.err

@@ -74,7 +74,7 @@ def test_third_party_component_validates_in_a_config(cli, with_examples):
     result = cli("config", "validate", "--skip-paths", "model=wide_glyph")
     assert "feature_extractor 'wide_glyph_net'" not in result.out  # it is provided
     assert "feature_extractor.params" not in result.out  # and it reads its params
-    assert "meta_architecture 'ssd'" in result.out  # what is still missing is named
+    assert result.code == 0 and ": valid" in result.out
 
 
 def test_typed_params_reach_the_factory(with_examples):

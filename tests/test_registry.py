@@ -66,13 +66,69 @@ def _registered():
     return list(get_plugins().registry)
 
 
+def _slot_for(record, pipeline):
+    """The message that chooses ``record``: from the default pipeline when it does, else a
+    fresh slot of the right type with the component chosen."""
+    from imagine_core.config.convert import component_kind
+    from imagine_core.config.validate import chosen_component
+
+    stack = [pipeline]
+    while stack:
+        message = stack.pop()
+        choice = chosen_component(message)
+        if choice and choice[1:3] == (record.kind, record.name):
+            return message
+        for field, value in message.ListFields():
+            if (
+                field.message_type is not None
+                and field.message_type.full_name != "google.protobuf.Any"
+            ):
+                stack.extend(value if field.is_repeated else [value])
+    for module in (
+        "model",
+        "ssd",
+        "matcher",
+        "box_coder",
+        "anchor_generator",
+        "box_predictor",
+        "losses",
+        "optimizer",
+        "preprocessor",
+        "image_resizer",
+        "input_reader",
+        "hardware",
+        "export",
+    ):
+        for descriptor in proto_module(module).DESCRIPTOR.message_types_by_name.values():
+            if component_kind(descriptor) != record.kind:
+                continue
+            slot = proto_module(module).__dict__[descriptor.name]()
+            if "type" in descriptor.fields_by_name:
+                slot.type = record.name
+                return slot
+            if record.name in descriptor.fields_by_name:
+                getattr(slot, record.name).SetInParent()
+                return slot
+    return None
+
+
+@pytest.fixture(scope="module")
+def default_pipeline():
+    from imagine_core.config.compose import compose
+    from imagine_core.config.validate import build_pipeline
+
+    return build_pipeline(compose([]), get_plugins())[0]
+
+
 @pytest.mark.parametrize("record", _registered(), ids=lambda r: f"{r.kind}:{r.name}")
-def test_every_registered_component_builds_from_its_default_config(record):
+def test_every_registered_component_builds_and_fits_its_contract(record, default_pipeline):
     """timm-style: every component any loaded plugin registers builds and fits its contract."""
     from imagine_core.pipeline import instantiate
 
     assert record.kind in CONTRACTS
-    pipeline = proto_module("pipeline").TrainEvalPipelineConfig()
-    slot = record.config_type() if record.config_type else pipeline
-    component = instantiate(record, slot, pipeline)
+    pipeline = default_pipeline.__class__()
+    pipeline.CopyFrom(default_pipeline)
+    pipeline.model.ssd.num_classes = 3
+    slot = _slot_for(record, pipeline)
+    component = instantiate(record, slot if slot is not None else pipeline, pipeline)
     assert isinstance(component, CONTRACTS[record.kind])

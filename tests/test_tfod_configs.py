@@ -9,6 +9,12 @@ import pytest
 from conftest import TFOD_CONFIGS
 
 CONFIGS = sorted(TFOD_CONFIGS.glob("*.config"))
+# A field of each that no bundled plugin honours yet, so the report must name it.
+UNREAD = {
+    "faster_rcnn_resnet101_pets": "first_stage_max_proposals",
+    "ssd_mobilenet_v2_coco": "hard_example_miner",
+    "ssd_mobilenet_v1_fpn_shared_box_predictor_640x640_coco14_sync": "sync_replicas",
+}
 
 
 def _point_at_real_files(config: Path, tmp_path: Path) -> Path:
@@ -33,7 +39,7 @@ def test_sample_config_validates_once_its_paths_exist(cli, config, tmp_path):
     assert ": valid" in result.out
     # Fields nothing reads yet are listed by name, never dropped in silence.
     assert "fields the config sets that no loaded plugin reads yet" in result.out
-    assert "num_steps" in result.out
+    assert UNREAD[config.stem] in result.out.split("reads yet")[1]
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)

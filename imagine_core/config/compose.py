@@ -316,6 +316,15 @@ def hydra_error(exc: Exception, overrides: list[str]) -> ConfigError:
             + (f"options: {', '.join(options)}" if options else "see `imagine config show --help`"),
         )
     if isinstance(exc, ConfigCompositionException):
+        match = re.search(r"An item is already at '([^']+)'", text)
+        if match:
+            key = match.group(1)
+            given = next((o for o in overrides if o.lstrip("+").startswith(key + "=")), key)
+            return ConfigError(
+                f"{key!r} is already set by the groups",
+                where=f"command line: {given}",
+                fix=f"drop the '+': {given.lstrip('+')}",
+            )
         match = re.search(r"Could not (?:override|append to|delete from) '([^']+)'", text)
         if match:
             return _override_error(match.group(1), text, overrides)

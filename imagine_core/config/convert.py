@@ -179,6 +179,9 @@ class _Walker:
         if cpp in (FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return self.wrong(value, "a number", path, 0.0)
+            if value != value or value in (float("inf"), float("-inf")):
+                # json_format spells the non-finite floats as strings
+                return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
             return value
         if cpp == FieldDescriptor.CPPTYPE_STRING:
             if not isinstance(value, str):
@@ -233,7 +236,14 @@ def _strip_type_urls(value: Any) -> Any:
 
 
 def parse_text(text: str, message_class: type, source: str) -> Message:
-    """Parse a text-format protobuf (``pipeline.config``); errors say file:line:column."""
+    """Parse a text-format protobuf (``pipeline.config``); errors say file:line:column.
+
+    Plugins are loaded first: their parameter messages (``params { [type…] {…} }``)
+    must be in the descriptor pool to be read.
+    """
+    from imagine_core.plugins import get_plugins
+
+    get_plugins()
     message = message_class()
     try:
         text_format.Parse(text, message, descriptor_pool=descriptor_pool.Default())
@@ -274,6 +284,8 @@ def _text_error(exc: text_format.ParseError, source: str) -> ConfigError:
             except KeyError:
                 pass
         message = message.replace("imagine.protos.", "")
+    if "not found in descriptor pool" in message:
+        fix = "install the plugin that defines this parameter type (`imagine plugins` lists them)"
     return ConfigError(message, where=where, fix=fix)
 
 

@@ -25,9 +25,18 @@ def cache_dir() -> Path:
     return Path(base) / "imagine"
 
 
+def run_name(overrides: str = "") -> str:
+    """A run folder's name from its command line's overrides ('default' without any)."""
+    name = overrides.replace("/", "_").replace("\\", "_").strip(".")
+    return name[:200] or "default"
+
+
 def register_resolvers() -> None:
-    """``${imagine.cache:demo/train}`` in YAML: a path inside imagine's cache folder."""
+    """``${imagine.cache:demo/train}``: a path in imagine's cache folder;
+    ``${imagine.run_name:…}``: a run folder's name."""
     if not OmegaConf.has_resolver("imagine.cache"):
         OmegaConf.register_new_resolver(
             "imagine.cache", lambda sub="": str(cache_dir() / sub), use_cache=False
         )
+    if not OmegaConf.has_resolver("imagine.run_name"):
+        OmegaConf.register_new_resolver("imagine.run_name", run_name, use_cache=False)

@@ -20,7 +20,7 @@ from imagine_core.plugins import LoadedPlugins
 from imagine_core.schema import pipeline_class, proto_module
 
 # The core itself reads these (composition and component choice).
-CORE_READS = ("hardware.type", "export.type")
+CORE_READS = ("hardware.type", "export.type", "*.plugin.name")
 
 
 def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message, list[str]]:
@@ -41,22 +41,36 @@ def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message,
     return pipeline, composed.applied
 
 
+def chosen_component(message: Message) -> tuple[str, str, str, bool] | None:
+    """(field, kind, name, free) of the component a slot message chooses, or None.
+
+    A slot (a message with the ``component_kind`` option) chooses by its ``type``
+    string when it has one, else by the oneof alternative that is set, the
+    alternative ``plugin`` naming the component in ``plugin.name``.
+    """
+    descriptor = message.DESCRIPTOR
+    kind = component_kind(descriptor)
+    if not kind:
+        return None
+    if "type" in descriptor.fields_by_name:
+        return ("type", kind, message.type, True)
+    for oneof in descriptor.oneofs:
+        chosen = message.WhichOneof(oneof.name)
+        if chosen == "plugin":
+            return ("plugin.name", kind, message.plugin.name, True)
+        if chosen:
+            return (chosen, kind, chosen, False)
+    return None
+
+
 def component_choices(message: Message, prefix: str = "") -> Iterator[tuple[str, str, str, bool]]:
     """(path, kind, name, free) of every component the pipeline chooses; ``free`` is true
     when the name is a string the user typed (worth a 'did you mean'), false when it is a
     schema alternative."""
-    descriptor = message.DESCRIPTOR
-    kind = component_kind(descriptor)
-    if kind:
-        if "type" in descriptor.fields_by_name:
-            yield (_join(prefix, "type"), kind, message.type, True)
-        else:
-            for oneof in descriptor.oneofs:
-                chosen = message.WhichOneof(oneof.name)
-                if chosen == "plugin":
-                    yield (_join(prefix, "plugin.name"), kind, message.plugin.name, True)
-                elif chosen:
-                    yield (_join(prefix, chosen), kind, chosen, False)
+    choice = chosen_component(message)
+    if choice is not None:
+        field, kind, name, free = choice
+        yield (_join(prefix, field), kind, name, free)
     options = proto_module("options")
     for field, value in message.ListFields():
         path = _join(prefix, field.name)

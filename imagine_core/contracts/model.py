@@ -30,6 +30,29 @@ class MetaArchitecture(ABC):
     def postprocess(self, predictions: dict[str, Any], true_image_shapes: Any) -> dict[str, Any]:
         """Return detection_boxes, detection_scores, detection_classes, num_detections."""
 
+    # What the training loop needs besides the DetectionModel contract.
+    @property
+    @abstractmethod
+    def trainable_variables(self) -> list[Any]:
+        """The variables the optimizer updates."""
+
+    @abstractmethod
+    def checkpoint_items(self) -> dict[str, Any]:
+        """The trackable objects a checkpoint saves, by name (e.g. {'model': keras_model})."""
+
+    def regularization_losses(self) -> list[Any]:
+        """Weight regularization terms added to the loss."""
+        return []
+
+    def stride(self) -> int:
+        """Whole images given to :meth:`detect` are padded to a multiple of this."""
+        return 1
+
+    def detect(self, images: Any) -> dict[str, Any]:
+        """Detections on a batch of whole images (pixel boxes, 0-based classes)."""
+        prepared, shapes = self.preprocess(images)
+        return self.postprocess(self.predict(prepared, shapes), shapes)
+
 
 class FeatureExtractor(ABC):
     """The backbone (and neck) turning images into feature maps."""

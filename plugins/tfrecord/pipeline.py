@@ -78,7 +78,12 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
 
 
 def build_input(
-    pipeline: Any, *, training: bool, batch_size: int | None = None, eval_index: int = 0
+    pipeline: Any,
+    *,
+    training: bool,
+    batch_size: int | None = None,
+    eval_index: int = 0,
+    label_fn: Any = None,
 ) -> Any:
     """A batched tf.data.Dataset of dicts: image, groundtruth_boxes, groundtruth_classes,
     num_groundtruth_boxes, true_image_shape; and the label map."""
@@ -194,6 +199,8 @@ def build_input(
         data = data.repeat(reader.num_epochs or None)
     data = data.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
     data = data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    if label_fn is not None:  # the model's own targets (anchor assignment), per example
+        data = data.map(label_fn, num_parallel_calls=tf.data.AUTOTUNE)
     if static is None:
         data = data.padded_batch(batch, drop_remainder=training)
     else:

@@ -1,0 +1,147 @@
+"""Hooks of the models plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imagine_core import hookimpl
+from imagine_plugins.models import parts
+
+
+def _message(module: str, name: str) -> Any:
+    from imagine_core.schema import proto_module
+
+    return getattr(proto_module(module), name)
+
+
+def _part(cls: type) -> Any:
+    return lambda config, slot=None, pipeline=None: cls(config)
+
+
+def _detector(config, slot=None, pipeline=None):
+    from imagine_plugins.models.retinanet import RetinaNetDetector
+
+    return RetinaNetDetector(config, pipeline)
+
+
+@hookimpl
+def imagine_register(registry):
+    add = registry.add
+    add(
+        "meta_architecture",
+        "ssd",
+        factory=_detector,
+        config_type=_message("ssd", "Ssd"),
+        description="RetinaNet-family SSD (FPN features, multiscale anchors, shared heads) "
+        "built with Model Garden",
+    )
+    for name in parts.BACKBONES:
+        add(
+            "feature_extractor",
+            name,
+            factory=lambda config, slot, pipeline=None: parts.FpnFeatureExtractor(slot),
+            description=f"Model Garden {parts.BACKBONES[name][1]} backbone with an FPN",
+        )
+    add(
+        "box_predictor",
+        "weight_shared_convolutional_box_predictor",
+        factory=_part(parts.WeightSharedPredictor),
+        config_type=_message("box_predictor", "WeightSharedConvolutionalBoxPredictor"),
+    )
+    add(
+        "anchor_generator",
+        "multiscale_anchor_generator",
+        factory=_part(parts.MultiscaleAnchors),
+        config_type=_message("anchor_generator", "MultiscaleAnchorGenerator"),
+    )
+    add(
+        "similarity_calculator",
+        "iou_similarity",
+        factory=_part(parts.IouSimilarity),
+        config_type=_message("matcher", "IouSimilarity"),
+    )
+    add(
+        "matcher",
+        "argmax_matcher",
+        factory=_part(parts.ArgMaxMatcher),
+        config_type=_message("matcher", "ArgMaxMatcher"),
+    )
+    add(
+        "box_coder",
+        "faster_rcnn_box_coder",
+        factory=_part(parts.FasterRcnnCoder),
+        config_type=_message("box_coder", "FasterRcnnBoxCoder"),
+    )
+    add(
+        "loss",
+        "weighted_sigmoid_focal",
+        factory=_part(parts.SigmoidFocalLoss),
+        config_type=_message("losses", "SigmoidFocalClassificationLoss"),
+    )
+    add(
+        "loss",
+        "weighted_smooth_l1",
+        factory=_part(parts.SmoothL1Loss),
+        config_type=_message("losses", "WeightedSmoothL1LocalizationLoss"),
+    )
+
+
+@hookimpl
+def imagine_reads():
+    """The fields of model.ssd that RetinaNetDetector and its parts honour, one by one."""
+    hyper = (
+        "activation",
+        "regularizer.l2_regularizer.weight",
+        "batch_norm.decay",
+        "batch_norm.epsilon",
+        "sync_batch_norm",
+    )
+    extractor = "model.ssd.feature_extractor"
+    head = "model.ssd.box_predictor.weight_shared_convolutional_box_predictor"
+    anchors = "model.ssd.anchor_generator.multiscale_anchor_generator"
+    matcher = "model.ssd.matcher.argmax_matcher"
+    nms = "model.ssd.post_processing.batch_non_max_suppression"
+    return [
+        "model.ssd.num_classes",
+        "model.ssd.normalize_loss_by_num_matches",
+        "model.ssd.normalize_loc_loss_by_codesize",
+        "model.ssd.similarity_calculator.iou_similarity",
+        "model.ssd.box_coder.faster_rcnn_box_coder.*",
+        "model.ssd.loss.classification_loss.weighted_sigmoid_focal.alpha",
+        "model.ssd.loss.classification_loss.weighted_sigmoid_focal.gamma",
+        "model.ssd.loss.localization_loss.weighted_smooth_l1",
+        "model.ssd.loss.localization_loss.weighted_smooth_l1.delta",
+        "model.ssd.loss.classification_weight",
+        "model.ssd.loss.localization_weight",
+        f"{extractor}.type",
+        f"{extractor}.depth_multiplier",
+        f"{extractor}.fpn.additional_layer_depth",
+        *(f"{extractor}.conv_hyperparams.{h}*" for h in hyper),
+        f"{head}.depth",
+        f"{head}.num_layers_before_predictor",
+        f"{head}.use_depthwise",
+        *(f"{head}.conv_hyperparams.{h}*" for h in hyper),
+        *(
+            f"{anchors}.{f}"
+            for f in (
+                "min_level",
+                "max_level",
+                "anchor_scale",
+                "aspect_ratios",
+                "scales_per_octave",
+            )
+        ),
+        *(
+            f"{matcher}.{f}"
+            for f in (
+                "matched_threshold",
+                "unmatched_threshold",
+                "ignore_thresholds",
+                "negatives_lower_than_unmatched",
+                "force_match_for_each_row",
+            )
+        ),
+        f"{nms}.score_threshold",
+        f"{nms}.iou_threshold",
+        f"{nms}.max_total_detections",
+    ]

@@ -1,0 +1,183 @@
+"""The ``ssd`` meta-architecture for the RetinaNet family, built with Model Garden.
+
+Its parts (feature extractor, box predictor, anchors, similarity, matcher, box
+coder, losses) are registry components on Model Garden's ops, chosen by the
+pipeline's ``model.ssd`` section and assembled into Model Garden's
+RetinaNetModel; batch NMS runs in its detection generator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imagine_core.contracts import MetaArchitecture
+from imagine_core.errors import ImagineError
+
+# ImageNet statistics, as Model Garden normalises its inputs.
+MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)
+STDDEV_RGB = (0.229 * 255, 0.224 * 255, 0.225 * 255)
+
+
+class RetinaNetDetector(MetaArchitecture):
+    """preprocess -> predict -> loss (training) or postprocess (detections in pixels).
+
+    Every part comes from the registry, chosen by the pipeline: the feature
+    extractor (backbone + FPN), the box predictor (heads), the anchor generator,
+    similarity, matcher and box coder (target assignment), and both losses.
+    """
+
+    def __init__(self, ssd: Any, pipeline: Any):
+        from official.vision.modeling import retinanet_model
+        from official.vision.modeling.layers import detection_generator
+        from official.vision.ops import target_gather
+
+        from imagine_core.pipeline import build
+
+        self.ssd = ssd
+        self.num_classes = ssd.num_classes
+        self.anchor_generator = build(ssd.anchor_generator, pipeline)
+        anchors = ssd.anchor_generator.multiscale_anchor_generator
+        self.min_level, self.max_level = anchors.min_level, anchors.max_level
+        extractor = build(ssd.feature_extractor, pipeline)
+        predictor = build(ssd.box_predictor, pipeline)
+        required = (
+            (extractor, f"the feature extractor {ssd.feature_extractor.type!r}", "build"),
+            (predictor, "the box predictor", "build"),
+            (self.anchor_generator, "the anchor generator", "per_location"),
+        )
+        for part, name, needs in required:
+            if not hasattr(part, needs):
+                raise ImagineError(
+                    f"{name} cannot be part of the ssd meta-architecture: it has no {needs}",
+                    where="model.ssd",
+                    fix="see docs/models.md: what a part of a RetinaNet needs",
+                )
+        backbone, decoder = extractor.build(self.min_level, self.max_level)
+        head = predictor.build(
+            self.min_level, self.max_level, self.num_classes + 1, self.anchor_generator.per_location
+        )
+        self.similarity = build(ssd.similarity_calculator, pipeline)
+        self.matcher = build(ssd.matcher, pipeline)
+        self.box_coder = build(ssd.box_coder, pipeline)
+        self.classification_loss = build(ssd.loss.classification_loss, pipeline)
+        self.localization_loss = build(ssd.loss.localization_loss, pipeline)
+        self.gather = target_gather.TargetGather()
+        nms = ssd.post_processing.batch_non_max_suppression
+        generator = detection_generator.MultilevelDetectionGenerator(
+            apply_nms=True,
+            pre_nms_top_k=max(5000, 4 * nms.max_total_detections),
+            pre_nms_score_threshold=max(nms.score_threshold, 1e-8),
+            nms_iou_threshold=nms.iou_threshold,
+            max_num_detections=nms.max_total_detections,
+            nms_version="batched",  # the v2 default spends seconds per page on a CPU
+            box_coder_weights=self.box_coder.weights,
+        )
+        import tf_keras
+
+        _ = head(decoder(backbone(tf_keras.Input([None, None, 3]))))  # creates the head's weights
+        self.model = retinanet_model.RetinaNetModel(
+            backbone,
+            decoder,
+            head,
+            generator,
+            min_level=self.min_level,
+            max_level=self.max_level,
+            num_scales=anchors.scales_per_octave,
+            aspect_ratios=self.anchor_generator.aspect_ratios,
+            anchor_size=anchors.anchor_scale,
+        )
+
+    @property
+    def trainable_variables(self) -> list[Any]:
+        return self.model.trainable_variables
+
+    def checkpoint_items(self) -> dict[str, Any]:
+        return {"model": self.model}
+
+    def regularization_losses(self) -> list[Any]:
+        return self.model.losses
+
+    def stride(self) -> int:
+        return 2**self.max_level
+
+    def label_fn(self, example: dict[str, Any]) -> dict[str, Any]:
+        """Anchor targets for one padded example of the input pipeline (static size)."""
+        import tensorflow as tf
+        from official.vision.ops import anchor
+
+        height, width = example["image"].shape[0], example["image"].shape[1]
+        count = example["num_groundtruth_boxes"]
+        scale = tf.constant([height, width, height, width], tf.float32)
+        boxes = example["groundtruth_boxes"][:count] * scale
+        labels = tf.expand_dims(example["groundtruth_classes"][:count] + 1, -1)  # 0: background
+        levels = self.anchor_generator((height, width))
+        flat = tf.concat([tf.reshape(v, [-1, 4]) for v in levels.values()], 0)
+        indices, indicators = self.matcher(self.similarity(flat, boxes))
+        mask = tf.less_equal(indicators, 0)
+        cls_targets = self.gather(labels, indices, mask[:, None], -1)
+        box_targets = self.gather(boxes, indices, tf.tile(mask[:, None], [1, 4]))
+        weights = tf.cond(count > 0, lambda: tf.ones([count], tf.float32), lambda: tf.ones([1]))
+        box_weights = self.gather(weights, indices, mask)
+        cls_weights = self.gather(weights, indices, tf.equal(indicators, -2))
+        box_targets = self.box_coder.encode(box_targets, flat)
+        return {
+            **example,
+            "cls_targets": anchor.unpack_targets(cls_targets, levels),
+            "box_targets": anchor.unpack_targets(box_targets, levels),
+            "cls_weights": cls_weights,
+            "box_weights": box_weights,
+        }
+
+    def preprocess(self, images):
+        import tensorflow as tf
+
+        shapes = tf.shape(images)[1:3]
+        normalised = (images - tf.constant(MEAN_RGB)) / tf.constant(STDDEV_RGB)
+        return normalised, tf.tile(shapes[None], [tf.shape(images)[0], 1])
+
+    def predict(self, images, true_image_shapes, training: bool = True):
+        return self.model(images, image_shape=true_image_shapes, training=training)
+
+    def loss(self, predictions, groundtruth):
+        import tensorflow as tf
+        from official.vision.losses import loss_utils
+
+        cls_weights, box_weights = groundtruth["cls_weights"], groundtruth["box_weights"]
+        if self.ssd.normalize_loss_by_num_matches:
+            matches = tf.reduce_sum(box_weights) + 1.0
+            cls_weights, box_weights = cls_weights / matches, box_weights / matches
+        classes = self.num_classes + 1
+        flat = loss_utils.multi_level_flatten
+        cls_loss = self.classification_loss(
+            flat(predictions["cls_outputs"], last_dim=classes),
+            tf.one_hot(flat(groundtruth["cls_targets"], last_dim=None), classes),
+            cls_weights,
+        )
+        box_loss = self.localization_loss(
+            flat(predictions["box_outputs"], last_dim=4),
+            flat(groundtruth["box_targets"], last_dim=4),
+            box_weights,
+        )
+        if self.ssd.normalize_loc_loss_by_codesize:
+            box_loss = box_loss / 4.0
+        return {
+            "classification": cls_loss * self.ssd.loss.classification_weight,
+            "localization": box_loss * self.ssd.loss.localization_weight,
+        }
+
+    def postprocess(self, predictions, true_image_shapes):
+        """Detections: boxes in pixels (ymin, xmin, ymax, xmax), scores, 0-based classes."""
+        import tensorflow as tf
+
+        classes = tf.cast(predictions["detection_classes"], tf.int32) - 1  # drop background
+        return {
+            "detection_boxes": predictions["detection_boxes"],
+            "detection_scores": predictions["detection_scores"],
+            "detection_classes": classes,
+            "num_detections": predictions["num_detections"],
+        }
+
+    def detect(self, images):
+        """Detections on a batch of images whose sides are multiples of :meth:`stride`."""
+        normalised, shapes = self.preprocess(images)
+        return self.postprocess(self.predict(normalised, shapes, training=False), shapes)

@@ -1,0 +1,180 @@
+"""The training loop every runner shares: resumable, checkpointed, with a live display.
+
+A checkpoint is written every ``checkpoint_every_n_steps`` and at the end
+(TensorFlow writes the files, then swaps the ``checkpoint`` index, so a kill
+leaves the previous one usable); a rerun into the same folder resumes from the
+newest. A NaN or infinite loss stops the run with the last good checkpoint kept.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from imagine_core.console import err
+from imagine_core.errors import ImagineError
+from imagine_core.labelmap import LabelMap
+from imagine_core.pipeline import build
+
+
+def _model_message(pipeline: Any) -> Any:
+    name = pipeline.model.WhichOneof("model")
+    if name is None:
+        raise ImagineError("the pipeline has no model", where="model", fix="choose one: model=…")
+    return getattr(pipeline.model, name)
+
+
+def _fine_tune(detector: Any, train_config: Any) -> None:
+    """Load ``fine_tune_checkpoint``: the whole detector, or only its backbone."""
+    import tensorflow as tf
+
+    path = train_config.fine_tune_checkpoint
+    kind = train_config.fine_tune_checkpoint_type or (
+        "detection" if train_config.from_detection_checkpoint else "classification"
+    )
+    if kind not in ("detection", "classification"):
+        raise ImagineError(
+            f"unknown fine_tune_checkpoint_type {kind!r}",
+            where="train_config.fine_tune_checkpoint_type",
+            fix="use 'detection' or 'classification'",
+        )
+    items = detector.checkpoint_items()
+    if kind == "classification":
+        items = {"model": tf.train.Checkpoint(backbone=items["model"].backbone)}
+    try:
+        tf.train.Checkpoint(**items).read(path).expect_partial()
+    except (tf.errors.OpError, ValueError) as exc:
+        raise ImagineError(
+            f"cannot load the checkpoint: {exc}", where="train_config.fine_tune_checkpoint"
+        ) from None
+    err.print(f"initialised from {kind} checkpoint {path}")
+
+
+def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
+    import tensorflow as tf
+
+    from imagine_plugins.tfrecord.pipeline import build_input, record_files
+
+    config = pipeline.train_config
+    _, label_map = record_files(pipeline.train_input_reader)
+    model_message = _model_message(pipeline)
+    if not model_message.num_classes:
+        model_message.num_classes = len(label_map)
+    elif model_message.num_classes < len(label_map):
+        raise ImagineError(
+            f"num_classes is {model_message.num_classes} but the label map has "
+            f"{len(label_map)} classes",
+            where="model.*.num_classes",
+            fix="leave num_classes unset to take it from the label map",
+        )
+    with strategy.scope():
+        detector = build(pipeline.model, pipeline)
+        chosen = getattr(
+            config.optimizer, config.optimizer.WhichOneof("optimizer") or "adam_optimizer"
+        )
+        schedule = build(chosen.learning_rate, pipeline)
+        optimizer = build(config.optimizer, pipeline)(schedule.keras())
+        step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+        checkpoint = tf.train.Checkpoint(
+            step=step, optimizer=optimizer, **detector.checkpoint_items()
+        )
+    manager = tf.train.CheckpointManager(
+        checkpoint, str(run_dir / "checkpoints"), max_to_keep=config.max_checkpoints_to_keep or 3
+    )
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint)
+        err.print(f"resuming from {manager.latest_checkpoint} (step {int(step.numpy())})")
+    elif config.fine_tune_checkpoint:
+        _fine_tune(detector, config)
+
+    data, _ = build_input(pipeline, training=True, label_fn=getattr(detector, "label_fn", None))
+    train_step = make_train_step(detector, optimizer, step, config)
+    _loop(train_step, iter(data), step, schedule, manager, config, run_dir)
+    return detector, label_map
+
+
+def make_train_step(detector: Any, optimizer: Any, step: Any, config: Any) -> Any:
+    """One compiled step: forward, losses (+ regularization), gradients (clipped), update."""
+    import tensorflow as tf
+
+    variables = detector.trainable_variables
+    clip = config.gradient_clipping_by_norm
+
+    @tf.function
+    def train_step(batch):
+        with tf.GradientTape() as tape:
+            images, shapes = detector.preprocess(batch["image"])
+            predictions = detector.predict(images, shapes, training=True)
+            losses = detector.loss(predictions, batch)
+            total = tf.add_n(list(losses.values()))
+            if config.add_regularization_loss and detector.regularization_losses():
+                losses["regularization"] = tf.add_n(detector.regularization_losses())
+                total += losses["regularization"]
+        gradients = tape.gradient(total, variables)
+        # Backbone layers the feature maps do not use get no gradient: leave them out.
+        pairs = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
+        gradients = [g for g, _ in pairs]
+        if clip > 0:
+            gradients, _ = tf.clip_by_global_norm(gradients, clip)
+        optimizer.apply_gradients(zip(gradients, [v for _, v in pairs], strict=True))
+        step.assign_add(1)
+        return total, losses
+
+    return train_step
+
+
+def _loop(
+    train_step: Any,
+    iterator: Any,
+    step: Any,
+    schedule: Any,
+    manager: Any,
+    config: Any,
+    run_dir: Path,
+) -> None:
+    """Steps until num_steps with the display, summaries, checkpoints and the NaN check."""
+    import tensorflow as tf
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    num_steps = config.num_steps or 10**9
+    batch_size = config.batch_size
+    every = max(1, config.checkpoint_every_n_steps or 1000)
+    report = max(1, min(num_steps, 10**6) // 20)  # log lines when stderr is not a terminal
+    writer = tf.summary.create_file_writer(str(run_dir / "train"))
+    start_step = int(step.numpy())
+    columns = (
+        TextColumn("step {task.completed}/{task.total}"),
+        BarColumn(),
+        TextColumn("loss {task.fields[loss]:.4f}  {task.fields[speed]:.1f} img/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as progress, writer.as_default():
+        task = progress.add_task(
+            "train", total=num_steps, completed=start_step, loss=math.nan, speed=0.0
+        )
+        started = time.perf_counter()
+        while int(step.numpy()) < num_steps:
+            total, losses = train_step(next(iterator))
+            current, value = int(step.numpy()), float(total.numpy())
+            if not math.isfinite(value):
+                kept = manager.latest_checkpoint or "none written yet"
+                raise ImagineError(
+                    f"the loss became {value} at step {current}",
+                    where="train_config",
+                    fix=f"lower the learning rate (lr=…) or "
+                    f"clip gradients; the last good checkpoint is kept: {kept}",
+                )
+            done = current - start_step
+            speed = done * batch_size / max(time.perf_counter() - started, 1e-9)
+            progress.update(task, completed=current, loss=value, speed=speed)
+            if not err.is_terminal and (current % report == 0 or current == num_steps):
+                err.print(f"step {current}/{num_steps}  loss {value:.4f}  {speed:.1f} img/s")
+            if current % 10 == 0 or current == num_steps:
+                tf.summary.scalar("loss/total", value, step=current)
+                for name, loss in losses.items():
+                    tf.summary.scalar(f"loss/{name}", loss, step=current)
+                tf.summary.scalar("learning_rate", schedule(current), step=current)
+            if current % every == 0 or current == num_steps:
+                manager.save(checkpoint_number=current)

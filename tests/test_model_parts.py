@@ -1,0 +1,151 @@
+"""Each model part honours its config: change a field, and what it builds changes."""
+
+from __future__ import annotations
+
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from imagine_core.schema import proto_module  # noqa: E402
+from imagine_plugins.models import parts  # noqa: E402
+from imagine_plugins.runners import optim  # noqa: E402
+
+
+def _message(module, name, **fields):
+    message = getattr(proto_module(module), name)()
+    for key, value in fields.items():
+        if isinstance(value, list):
+            getattr(message, key).extend(value)
+        else:
+            setattr(message, key, value)
+    return message
+
+
+def test_depth_multiplier_changes_the_feature_extractor():
+    def size(multiplier):
+        slot = _message(
+            "ssd", "SsdFeatureExtractor", type="ssd_mobilenet_v2_fpn", depth_multiplier=multiplier
+        )
+        backbone, _ = parts.FpnFeatureExtractor(slot).build(3, 5)
+        return backbone.count_params()
+
+    assert size(0.35) < size(0.5)
+
+
+def test_anchor_scale_and_ratios_change_the_anchors():
+    small = parts.MultiscaleAnchors(
+        _message(
+            "anchor_generator",
+            "MultiscaleAnchorGenerator",
+            min_level=3,
+            max_level=3,
+            anchor_scale=2.0,
+            aspect_ratios=[1.0],
+            scales_per_octave=1,
+        )
+    )((64, 64))
+    large = parts.MultiscaleAnchors(
+        _message(
+            "anchor_generator",
+            "MultiscaleAnchorGenerator",
+            min_level=3,
+            max_level=3,
+            anchor_scale=4.0,
+            aspect_ratios=[1.0],
+            scales_per_octave=1,
+        )
+    )((64, 64))
+    height = lambda boxes: float(boxes["3"][0, 0, 2] - boxes["3"][0, 0, 0])  # noqa: E731
+    assert height(small) == pytest.approx(16.0) and height(large) == pytest.approx(32.0)
+
+
+def test_matcher_thresholds_decide_what_matches():
+    similarity = tf.constant([[0.45], [0.7], [0.2]])
+
+    def indicators(matched, unmatched):
+        message = _message(
+            "matcher", "ArgMaxMatcher", matched_threshold=matched, unmatched_threshold=unmatched
+        )
+        return parts.ArgMaxMatcher(message)(similarity)[1].numpy().tolist()
+
+    assert indicators(0.5, 0.4) == [-2, 1, -1]  # ignored, matched, negative
+    assert indicators(0.4, 0.3) == [1, 1, -1]
+
+
+def test_focal_gamma_changes_the_loss():
+    predictions = tf.constant([[2.0, -1.0]])
+    targets = tf.constant([[1.0, 0.0]])
+
+    def loss(gamma):
+        message = _message("losses", "SigmoidFocalClassificationLoss", gamma=gamma, alpha=0.25)
+        return float(parts.SigmoidFocalLoss(message)(predictions, targets, tf.ones([1])))
+
+    assert loss(0.0) > loss(2.0) > 0
+
+
+def test_box_coder_scales_change_the_codes():
+    boxes, anchors = tf.constant([[0.0, 0.0, 10.0, 12.0]]), tf.constant([[1.0, 1.0, 9.0, 11.0]])
+    plain = parts.FasterRcnnCoder(
+        _message(
+            "box_coder",
+            "FasterRcnnBoxCoder",
+            y_scale=1.0,
+            x_scale=1.0,
+            height_scale=1.0,
+            width_scale=1.0,
+        )
+    )
+    scaled = parts.FasterRcnnCoder(_message("box_coder", "FasterRcnnBoxCoder"))
+    assert not tf.reduce_all(plain.encode(boxes, anchors) == scaled.encode(boxes, anchors))
+    assert scaled.decode(scaled.encode(boxes, anchors), anchors).numpy() == pytest.approx(
+        boxes.numpy()
+    )
+
+
+def test_cosine_schedule_warms_up_holds_and_decays():
+    schedule = optim.CosineDecay(
+        _message(
+            "optimizer",
+            "CosineDecayLearningRate",
+            learning_rate_base=0.1,
+            total_steps=100,
+            warmup_learning_rate=0.01,
+            warmup_steps=10,
+        )
+    )
+    assert float(schedule(0)) == pytest.approx(0.01)
+    assert float(schedule(10)) == pytest.approx(0.1)
+    assert float(schedule(55)) == pytest.approx(0.05, abs=1e-3)
+    assert float(schedule(100)) == 0.0
+
+
+def test_manual_step_schedule_with_warmup():
+    message = _message(
+        "optimizer", "ManualStepLearningRate", initial_learning_rate=0.01, warmup=True
+    )
+    message.schedule.add(step=10, learning_rate=0.1)
+    message.schedule.add(step=20, learning_rate=0.001)
+    schedule = optim.ManualStep(message)
+    assert [round(float(schedule(s)), 4) for s in (0, 5, 10, 25)] == [0.01, 0.055, 0.1, 0.001]
+
+
+def test_exponential_decay_is_stepped_when_staircase():
+    schedule = optim.ExponentialDecay(
+        _message(
+            "optimizer",
+            "ExponentialDecayLearningRate",
+            initial_learning_rate=1.0,
+            decay_steps=10,
+            decay_factor=0.5,
+        )
+    )
+    assert [float(schedule(s)) for s in (0, 9, 10, 25)] == [1.0, 1.0, 0.5, 0.25]
+
+
+@pytest.mark.parametrize("name", optim.OPTIMIZERS)
+def test_optimizers_take_their_settings(name):
+    slot = proto_module("optimizer").Optimizer(use_moving_average=True, moving_average_decay=0.99)
+    config = getattr(slot, name)
+    config.SetInParent()
+    optimizer = optim.KerasOptimizer(config, slot)(0.01)
+    assert optimizer.use_ema and optimizer.ema_momentum == pytest.approx(0.99)

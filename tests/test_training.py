@@ -1,0 +1,114 @@
+"""`imagine run` trains end to end: every buildable model, resume, NaN stop, evaluation."""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_imagine
+
+pytestmark = pytest.mark.slow
+
+P = "train_input_reader.plugin.params"
+TINY = [
+    f"{P}.train_pages=2",
+    f"{P}.eval_pages=1",
+    f"{P}.width=256",
+    f"{P}.height=192",
+    f"{P}.min_font_size=12",
+    f"{P}.max_font_size=14",
+    "batch_size=2",
+    "model.ssd.image_resizer.fixed_shape_resizer.height=64",
+    "model.ssd.image_resizer.fixed_shape_resizer.width=64",
+]
+BUILDABLE = ["glyph_retinanet_small", "ssd_mobilenet_v1_fpn", "ssd_resnet50_fpn"]
+NOT_YET = {"ssd_mobilenet_v2": "ssd_anchor_generator", "faster_rcnn_resnet50": "faster_rcnn"}
+
+
+def _run(tmp_path: Path, *args: str, folder: str = "run"):
+    return run_imagine("run", *TINY, f"hydra.run.dir={tmp_path / folder}", *args, cwd=tmp_path)
+
+
+def test_every_buildable_model_option_is_in_conf():
+    options = {p.stem for p in (ROOT / "conf" / "model").glob("*.yaml")}
+    assert set(BUILDABLE) | set(NOT_YET) <= options
+
+
+@pytest.mark.parametrize("model", BUILDABLE)
+def test_model_trains_two_steps_and_evaluates(tmp_path, model):
+    extra = (
+        []
+        if model == "glyph_retinanet_small"
+        else ["model.ssd.feature_extractor.depth_multiplier=0.25"]
+    )
+    result = _run(tmp_path, f"model={model}", "steps=2", *extra)
+    assert result.code == 0, result.err[-3000:]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert {"mAP", "CER", "primary"} <= set(metrics)
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint").is_file()
+    assert list((tmp_path / "run" / "train").glob("events.out.tfevents.*"))  # TensorBoard
+
+
+@pytest.mark.parametrize("model", sorted(NOT_YET))
+def test_models_not_built_yet_name_the_missing_components(tmp_path, model):
+    data_only = [a for a in TINY if not a.startswith("model.")]
+    result = run_imagine("run", *data_only, f"model={model}", "steps=1", cwd=tmp_path)
+    assert result.code == 2
+    assert NOT_YET[model] in result.err and "Traceback" not in result.err
+
+
+def test_rerun_resumes_from_the_latest_checkpoint(tmp_path):
+    first = _run(tmp_path, "steps=2", "train_config.checkpoint_every_n_steps=1")
+    assert first.code == 0, first.err[-3000:]
+    second = _run(tmp_path, "steps=4")
+    assert second.code == 0, second.err[-3000:]
+    assert "resuming from" in second.err and "(step 2)" in second.err
+    index = (tmp_path / "run" / "checkpoints" / "checkpoint").read_text()
+    assert 'model_checkpoint_path: "ckpt-4"' in index
+
+
+def test_nan_loss_stops_with_the_last_good_checkpoint_named(tmp_path):
+    result = _run(tmp_path, "steps=3", "model.ssd.loss.classification_weight=nan")
+    assert result.code == 2
+    assert "the loss became nan at step 1" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_metrics_are_finite_numbers_and_eval_repeats_them(tmp_path):
+    result = _run(tmp_path, "steps=1")
+    assert result.code == 0, result.err[-3000:]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert all(math.isfinite(v) for v in metrics.values())
+    assert metrics["CER"] >= 0.0 and 0.0 <= metrics["mAP"] <= 1.0
+    again = run_imagine("eval", str(tmp_path / "run"), cwd=tmp_path)
+    assert again.code == 0, again.err[-3000:]
+    repeated = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert repeated["CER"] == pytest.approx(metrics["CER"])
+
+
+def test_killed_run_resumes_and_ends_at_num_steps(tmp_path):
+    """kill -9 mid-training, rerun the same command: it resumes and stops at num_steps."""
+    args = [*TINY, "steps=40", "train_config.checkpoint_every_n_steps=5"]
+    run_dir = f"hydra.run.dir={tmp_path / 'run'}"
+    command = [sys.executable, "-m", "imagine_core", "run", *args, run_dir]
+    index = tmp_path / "run" / "checkpoints" / "checkpoint"
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 240
+    while not index.is_file() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert index.is_file(), "no checkpoint before the kill"
+    result = run_imagine("run", *args, run_dir, cwd=tmp_path)
+    assert result.code == 0, result.err[-3000:]
+    assert "resuming from" in result.err
+    assert 'model_checkpoint_path: "ckpt-40"' in index.read_text()
+    assert "step 40/40" in result.err
