@@ -60,3 +60,11 @@ def test_low_scores_are_not_read():
         {"boxes": boxes, "labels": labels}, {"boxes": boxes, "labels": labels, "scores": [0.9, 0.1]}
     )
     assert cer.result()["CER"] == pytest.approx(0.5)
+
+
+def test_punctuation_and_marks_stay_in_their_line():
+    boxes, labels = _glyphs(["ab", "cd"])
+    # a comma hanging below the first line's baseline, an accent above the second line
+    boxes += [[17.0, 7.0, 19.0, 13.0], [20.0, 16.0, 24.0, 19.0]]
+    labels += [",", "\u0301"]
+    assert text_of(boxes, labels) == "ab,\ncd\u0301"

@@ -61,6 +61,9 @@ def test_tile_keeps_a_glyph_only_when_most_of_it_is_inside():
     assert kept.numpy()[0] == pytest.approx([0.2, 0.2, 0.4, 0.4])
     _, kept_labels = crop_boxes(boxes, labels, window, 0.2)
     assert kept_labels.numpy().tolist() == [1, 2]
+    kept, kept_labels = crop_boxes(boxes, labels, window, 0.0)  # any overlap, none outside
+    assert kept_labels.numpy().tolist() == [1, 2]
+    assert (kept[:, 2] > kept[:, 0]).numpy().all()
 
 
 def test_horizontal_flip_is_accepted_with_a_warning(records):

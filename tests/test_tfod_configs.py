@@ -97,3 +97,49 @@ def test_group_named_on_the_command_line_replaces_the_files_section(cli):
     result = cli("config", "show", f"pipeline={config}", "model=ssd_mobilenet_v2")
     assert result.code == 0, result.err
     assert "faster_rcnn {" not in result.out and "ssd {" in result.out
+
+
+@pytest.mark.slow
+def test_tf_od_retinanet_config_trains_a_step_on_tiny_demo_data(tmp_path):
+    """The TF OD API's RetinaNet sample config, pointed at tiny TFRecords, trains and evaluates."""
+    from conftest import run_imagine
+
+    from imagine_plugins.datatools.convert import convert
+    from imagine_plugins.datatools.demo.corpus import write_corpus
+    from imagine_plugins.datatools.demo.render import PageStyle
+
+    style = PageStyle(width=256, height=192, min_size=12, max_size=14)
+    demo = write_corpus(tmp_path / "demo", style, train=2, eval_=1, seed=0, progress=False)
+    records = tmp_path / "records"
+    convert(str(demo / "train"), records, "tfrecord", split="val=0.5")
+    config = TFOD_CONFIGS / "ssd_mobilenet_v1_fpn_shared_box_predictor_640x640_coco14_sync.config"
+    text = config.read_text()
+    text = text.replace(
+        "PATH_TO_BE_CONFIGURED/mscoco_train.record-00000-of-00100",
+        f"{records}/train.record-00000-of-00001",
+    )
+    text = text.replace(
+        "PATH_TO_BE_CONFIGURED/mscoco_val.record-00000-of-00010",
+        f"{records}/val.record-00000-of-00001",
+    )
+    text = text.replace(
+        "PATH_TO_BE_CONFIGURED/mscoco_label_map.pbtxt", f"{records}/label_map.pbtxt"
+    )
+    text = text.replace('fine_tune_checkpoint: "PATH_TO_BE_CONFIGURED/model.ckpt"', "")
+    pipeline = tmp_path / "retinanet.config"
+    pipeline.write_text(text)
+    result = run_imagine(
+        "run",
+        f"pipeline={pipeline}",
+        "steps=1",
+        "batch_size=2",
+        "model.ssd.image_resizer.fixed_shape_resizer.height=128",
+        "model.ssd.image_resizer.fixed_shape_resizer.width=128",
+        "model.ssd.feature_extractor.depth_multiplier=0.25",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        cwd=tmp_path,
+    )
+    assert result.code == 0, result.err[-3000:]
+    assert "sync_replicas is set but no loaded plugin reads it" in result.err
+    assert "mirrored glyph is another character" in result.err  # its random_horizontal_flip
+    assert (tmp_path / "run" / "metrics.json").is_file()

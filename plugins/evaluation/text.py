@@ -1,6 +1,8 @@
 """Glyph boxes to text: a simple line grouping (the OCR page reader refines this).
 
-Glyphs join the line whose vertical core they overlap most; lines are read top to
+Tall glyphs set the lines' vertical bands first; every glyph then joins the line
+whose band (with 30% slack) holds its centre, the nearest one, so punctuation and
+diacritics above or below the band stay in their line. Lines are read top to
 bottom, glyphs left to right; a gap wider than ``space`` times the line's median
 glyph height is a space.
 """
@@ -13,16 +15,26 @@ from collections.abc import Sequence
 
 def lines_of(boxes: Sequence[Sequence[float]], labels: Sequence[str]) -> list[list[int]]:
     """Indices of the glyphs of each line, in reading order."""
-    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1] + boxes[i][3]) / 2)
+    heights = sorted(b[3] - b[1] for b in boxes)
+    typical = heights[len(heights) // 2] if heights else 1.0
+
+    # Tall glyphs first: they set a line's band; punctuation and marks then join it.
+    def rank(i: int) -> float:
+        height = boxes[i][3] - boxes[i][1]
+        return -height if height >= 0.6 * typical else 0.0
+
+    order = sorted(range(len(boxes)), key=rank)
     lines: list[dict] = []
     for i in order:
         _, y0, _, y1 = boxes[i]
         centre = (y0 + y1) / 2
-        best, best_overlap = None, 0.0
+        best, best_distance = None, float("inf")
         for line in lines:
-            overlap = min(y1, line["bottom"]) - max(y0, line["top"])
-            if line["top"] <= centre <= line["bottom"] and overlap > best_overlap:
-                best, best_overlap = line, overlap
+            slack = 0.3 * (line["bottom"] - line["top"])
+            if line["top"] - slack <= centre <= line["bottom"] + slack:
+                distance = abs(centre - (line["top"] + line["bottom"]) / 2)
+                if distance < best_distance:
+                    best, best_distance = line, distance
         if best is None:
             lines.append({"top": y0, "bottom": y1, "members": [i]})
         else:

@@ -144,4 +144,5 @@ def imagine_reads():
         f"{nms}.score_threshold",
         f"{nms}.iou_threshold",
         f"{nms}.max_total_detections",
+        f"{nms}.use_class_agnostic_nms",
     ]

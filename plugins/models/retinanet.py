@@ -166,15 +166,44 @@ class RetinaNetDetector(MetaArchitecture):
         }
 
     def postprocess(self, predictions, true_image_shapes):
-        """Detections: boxes in pixels (ymin, xmin, ymax, xmax), scores, 0-based classes."""
+        """Detections: boxes in pixels (ymin, xmin, ymax, xmax), scores, 0-based classes.
+
+        With ``use_class_agnostic_nms`` (the glyph models set it) a second NMS across
+        classes keeps one detection per place: a glyph is one character, and per-class
+        NMS would keep an 'o' and an 'e' on the same spot.
+        """
         import tensorflow as tf
 
+        boxes = predictions["detection_boxes"]
+        scores = predictions["detection_scores"]
         classes = tf.cast(predictions["detection_classes"], tf.int32) - 1  # drop background
+        count = predictions["num_detections"]
+        nms = self.ssd.post_processing.batch_non_max_suppression
+        if nms.use_class_agnostic_nms:
+            limit = tf.shape(boxes)[1]
+
+            def one(args):
+                b, s, c, n = args
+                keep = tf.image.non_max_suppression(b[:n], s[:n], limit, nms.iou_threshold)
+                kept = tf.shape(keep)[0]
+                pad = limit - kept
+                return (
+                    tf.pad(tf.gather(b, keep), [[0, pad], [0, 0]]),
+                    tf.pad(tf.gather(s, keep), [[0, pad]]),
+                    tf.pad(tf.gather(c, keep), [[0, pad]], constant_values=-1),
+                    kept,
+                )
+
+            boxes, scores, classes, count = tf.map_fn(
+                one,
+                (boxes, scores, classes, count),
+                fn_output_signature=(tf.float32, tf.float32, tf.int32, tf.int32),
+            )
         return {
-            "detection_boxes": predictions["detection_boxes"],
-            "detection_scores": predictions["detection_scores"],
+            "detection_boxes": boxes,
+            "detection_scores": scores,
             "detection_classes": classes,
-            "num_detections": predictions["num_detections"],
+            "num_detections": count,
         }
 
     def detect(self, images):

@@ -121,7 +121,9 @@ def crop_boxes(boxes: Any, labels: Any, window: Any, min_inside: float) -> tuple
     iy1, ix1 = tf.minimum(boxes[:, 2], wy1), tf.minimum(boxes[:, 3], wx1)
     inter = tf.maximum(iy1 - iy0, 0.0) * tf.maximum(ix1 - ix0, 0.0)
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    keep = inter >= min_inside * tf.maximum(area, 1e-12)
+    # Only boxes that overlap the window at all: a threshold of 0 (TF OD API's default for
+    # random_crop_image) must not keep boxes outside it, which would clip to no area.
+    keep = (inter > 0) & (inter >= min_inside * tf.maximum(area, 1e-12))
     clipped = tf.stack([iy0, ix0, iy1, ix1], 1)
     scale = tf.stack([wy1 - wy0, wx1 - wx0, wy1 - wy0, wx1 - wx0])
     offset = tf.stack([wy0, wx0, wy0, wx0])

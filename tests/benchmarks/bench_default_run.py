@@ -1,0 +1,39 @@
+"""The main job as a user runs it: `imagine run` on a fresh cache, timed, with its metrics.
+
+    python tests/benchmarks/bench_default_run.py [extra overrides …]
+
+Runs in a temporary folder with an empty IMAGINE_CACHE (so the demo corpus is
+generated too) and prints the wall time, CER and mAP from metrics.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="imagine-run-") as tmp:
+        env = {**os.environ, "IMAGINE_CACHE": str(Path(tmp) / "cache")}
+        command = [sys.executable, "-m", "imagine_core", "run", *sys.argv[1:]]
+        start = time.perf_counter()
+        proc = subprocess.run(command, cwd=tmp, env=env, check=False)
+        seconds = time.perf_counter() - start
+        metrics_file = next(Path(tmp, "outputs").glob("*/metrics.json"), None)
+        if proc.returncode or metrics_file is None:
+            sys.exit(f"imagine run failed (exit code {proc.returncode})")
+        metrics = json.loads(metrics_file.read_text())
+        print(
+            f"imagine run {' '.join(sys.argv[1:])}: {seconds / 60:.1f} min wall, "
+            f"CER {metrics['CER']:.4f}, WER {metrics['WER']:.4f}, mAP {metrics['mAP']:.4f}, "
+            f"mAP@0.5 {metrics['mAP@0.5']:.4f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
