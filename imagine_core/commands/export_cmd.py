@@ -6,12 +6,10 @@ import argparse
 import re
 from pathlib import Path
 
-from imagine_core.config.convert import read_text_file
 from imagine_core.console import out
 from imagine_core.errors import ImagineError
-from imagine_core.pipeline import instantiate
+from imagine_core.pipeline import instantiate, load_run
 from imagine_core.plugins import get_plugins
-from imagine_core.schema import pipeline_class
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,12 +19,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def latest_checkpoint(run_dir: Path) -> Path:
-    """The newest checkpoint a run wrote (TensorFlow's ``checkpoint`` index file)."""
-    index = run_dir / "checkpoint"
+    """The newest checkpoint a run wrote (TensorFlow's ``checkpoints/checkpoint`` index)."""
+    folder = run_dir / "checkpoints"
+    index = folder / "checkpoint"
     if index.is_file():
         match = re.search(r'^model_checkpoint_path:\s*"([^"]+)"', index.read_text(), re.M)
         if match:
-            return run_dir / match.group(1)
+            return folder / match.group(1)
     raise ImagineError(
         "no checkpoint in this run folder",
         where=str(run_dir),
@@ -35,14 +34,7 @@ def latest_checkpoint(run_dir: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = args.run_dir / "pipeline.config"
-    if not config.is_file():
-        raise ImagineError(
-            "not a run folder (no pipeline.config)",
-            where=str(args.run_dir),
-            fix="pass the output folder of an `imagine run`",
-        )
-    pipeline = read_text_file(config, pipeline_class())
+    pipeline = load_run(args.run_dir)
     if args.type:
         pipeline.export.type = args.type
     plugins = get_plugins()

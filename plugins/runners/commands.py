@@ -19,20 +19,11 @@ class Eval(Command):
     def run(self, args: argparse.Namespace) -> int:
         import tensorflow as tf
 
-        from imagine_core.config.convert import read_text_file
-        from imagine_core.pipeline import build
-        from imagine_core.schema import pipeline_class
+        from imagine_core.pipeline import build, load_run
         from imagine_plugins.runners.evaluate import evaluate
         from imagine_plugins.tfrecord.pipeline import record_files
 
-        config = args.run_dir / "pipeline.config"
-        if not config.is_file():
-            raise ImagineError(
-                "not a run folder (no pipeline.config)",
-                where=str(args.run_dir),
-                fix="pass the output folder of an `imagine run`",
-            )
-        pipeline = read_text_file(config, pipeline_class())
+        pipeline = load_run(args.run_dir)
         latest = tf.train.latest_checkpoint(str(args.run_dir / "checkpoints"))
         if latest is None:
             raise ImagineError(
