@@ -16,7 +16,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from imagine_core.config.compose import APP_KEYS, compose, finish, prepare_overrides
+from imagine_core.config.compose import compose, finish, prepare_overrides
 from imagine_core.config.locations import conf_dir, register_resolvers
 from imagine_core.config.validate import build_pipeline, validate
 from imagine_core.console import err
@@ -100,4 +100,4 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-__all__ = ["APP_KEYS", "main", "task"]
+__all__ = ["main", "task"]

@@ -50,7 +50,14 @@ def test_run_reports_missing_data_paths(tmp_path):
 def test_multirun_sweeps_the_learning_rate_and_writes_a_summary(tmp_path):
     sweep = tmp_path / "sweep"
     result = run_imagine(
-        "run", "-m", "lr=0.01,0.001", "steps=1", *TINY, f"hydra.sweep.dir={sweep}", cwd=tmp_path
+        "run",
+        "-m",
+        "hydra/launcher=joblib",  # the jobs run in parallel worker processes
+        "lr=0.01,0.001",
+        "steps=1",
+        *TINY,
+        f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
     )
     assert result.code == 0, result.err[-3000:]
     rates = []
