@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,19 @@ def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+def publish_folder(tmp: Path, out: Path, *, replace: bool) -> None:
+    """Move a finished folder into place in one rename. Without ``replace``, a folder that
+    another process published first wins (parallel sweep jobs build the same cache)."""
+    if out.exists() and replace:
+        shutil.rmtree(out)
+    try:
+        tmp.replace(out)
+    except OSError:
+        if not out.exists():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def execute(pipeline: Message, run_dir: Path, plugins: LoadedPlugins) -> dict[str, float]:

@@ -62,9 +62,12 @@ def _first_of_sweeps(overrides: list[str]) -> list[str]:
     return result
 
 
-@hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")
-def task(cfg: DictConfig) -> float | None:
-    """One Hydra job: compose, validate, write pipeline.config, run; return the primary metric."""
+def job(cfg: DictConfig) -> float | None:
+    """One Hydra job: compose, validate, write pipeline.config, run; return the primary metric.
+
+    Module-level and undecorated, so that launchers running jobs in other processes
+    (joblib) pickle it by reference, not with everything its module holds.
+    """
     hydra_cfg = HydraConfig.get()
     for noisy in ("absl", "tensorflow", "h5py"):  # Hydra's logging would show their INFO lines
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -86,6 +89,9 @@ def task(cfg: DictConfig) -> float | None:
     return float(primary) if primary is not None else None
 
 
+task = hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")(job)
+
+
 def main(argv: list[str]) -> int:
     # TensorFlow's C++ start-up chatter says nothing a user can act on.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -100,4 +106,4 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-__all__ = ["main", "task"]
+__all__ = ["job", "main", "task"]

@@ -20,7 +20,7 @@ from typing import Any
 from imagine_core.config.locations import cache_dir
 from imagine_core.errors import ConfigError
 from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import instantiate
+from imagine_core.pipeline import instantiate, publish_folder
 from imagine_core.plugins import get_plugins
 from imagine_plugins.tfrecord.augment import MIRRORING, RandomTileCrop
 from imagine_plugins.tfrecord.paths import expand
@@ -71,8 +71,7 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
         writer = registry.get("dataset_writer", "tfrecord").factory()
         writer.write(result.examples, tmp, label_map, split="data")
         label_map.write(tmp / "label_map.pbtxt")
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.replace(target)
+        publish_folder(tmp, target, replace=False)
     label_map = label_map or LabelMap.read(target / "label_map.pbtxt")
     return sorted(target.glob("data.record-*")), label_map
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from imagine_core.errors import ImagineError
 from imagine_core.labelmap import LabelMap
+from imagine_core.pipeline import publish_folder
 from imagine_plugins.datatools.checks import labels_of
 from imagine_plugins.datatools.demo.degrade import STEPS
 from imagine_plugins.datatools.demo.render import PageStyle, corpus_text, demo_pages
@@ -40,7 +41,14 @@ def corpus_key(style: PageStyle, train: int, eval_: int, seed: int) -> str:
 
 
 def write_corpus(
-    out: Path, style: PageStyle, *, train: int, eval_: int, seed: int, progress: bool = True
+    out: Path,
+    style: PageStyle,
+    *,
+    train: int,
+    eval_: int,
+    seed: int,
+    progress: bool = True,
+    replace: bool = True,
 ) -> Path:
     """Generate into ``out`` (atomically: a finished corpus has ``corpus.json``)."""
     check_style(style)
@@ -83,7 +91,5 @@ def write_corpus(
         "classes": len(label_map),
     }
     (tmp / DONE).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.replace(out)
+    publish_folder(tmp, out, replace=replace)
     return out

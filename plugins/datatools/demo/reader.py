@@ -56,7 +56,12 @@ class DemoCorpusReader(DatasetReader):
         if not (self.folder / DONE).is_file():
             p = self.params
             write_corpus(
-                self.folder, self.style, train=p.train_pages, eval_=p.eval_pages, seed=p.seed
+                self.folder,
+                self.style,
+                train=p.train_pages,
+                eval_=p.eval_pages,
+                seed=p.seed,
+                replace=False,
             )
         return self.folder
 
