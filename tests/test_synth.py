@@ -51,9 +51,8 @@ def test_alphabet_with_unmarked_characters_is_refused(marked):
 
 
 def test_synth_command_writes_a_training_set(tmp_path, cli):
-    page(tmp_path / "src", "one", ["a", "b"], size=(200, 80)) if (
-        tmp_path / "src"
-    ).mkdir() is None else None
+    (tmp_path / "src").mkdir()
+    page(tmp_path / "src", "one", ["a", "b"], size=(200, 80))
     result = cli(
         "data",
         "synth",

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from imagine_core.console import err, out
 from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import instantiate
+from imagine_core.pipeline import build, instantiate
 from imagine_core.plugins import get_plugins
 
 
@@ -54,9 +54,7 @@ def evaluate(pipeline: Any, detector: Any, label_map: LabelMap, run_dir: Path) -
     }
     metrics: dict[str, float] = {}
     for reader_config in pipeline.eval_input_reader:
-        chosen = reader_config.WhichOneof("input_reader")
-        name = reader_config.plugin.name if chosen == "plugin" else chosen
-        reader = instantiate(registry.get("dataset_reader", name), reader_config, pipeline)
+        reader = build(reader_config, pipeline)
         examples = Checker("strict").run(reader).examples
         limit = pipeline.eval_config.num_examples or len(examples)
         for example in track(

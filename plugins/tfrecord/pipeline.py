@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from imagine_core.config.locations import cache_dir
+from imagine_core.config.validate import chosen_component
 from imagine_core.errors import ConfigError
 from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import instantiate, publish_folder
+from imagine_core.pipeline import build, instantiate, publish_folder
 from imagine_core.plugins import get_plugins
 from imagine_plugins.tfrecord.augment import MIRRORING, RandomTileCrop
 from imagine_plugins.tfrecord.paths import expand
@@ -52,8 +53,8 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
     from imagine_plugins.datatools.checks import Checker, labels_of
 
     registry = get_plugins().registry
-    name = reader_config.plugin.name if chosen == "plugin" else chosen
-    reader = instantiate(registry.get("dataset_reader", name, where=chosen), reader_config, None)
+    reader = build(reader_config, None)
+    name = chosen_component(reader_config)[2]
     if label_map is None and hasattr(reader, "label_map"):
         label_map = reader.label_map()
     key = hashlib.sha256(reader_config.SerializeToString(deterministic=True))
@@ -114,7 +115,7 @@ def build_input(
                     "glyph is another character",
                     stacklevel=2,
                 )
-            steps.append(instantiate(registry.get("augmentation", name), option, pipeline))
+            steps.append(build(option, pipeline))
     static = resizer.static_shape()
     for step in steps:  # a tile without a size is the model's input size
         if isinstance(step, RandomTileCrop) and not step.config.height and static:
