@@ -85,22 +85,6 @@ def build(slot: Message, pipeline: Message, plugins: LoadedPlugins | None = None
     return instantiate(plugins.registry.get(kind, name), slot, pipeline)
 
 
-def load_run(run_dir: Path) -> Message:
-    """The resolved pipeline a run folder holds (its ``pipeline.config``)."""
-    from imagine_core.config.convert import read_text_file
-    from imagine_core.errors import ImagineError
-    from imagine_core.schema import pipeline_class
-
-    config = run_dir / "pipeline.config"
-    if not config.is_file():
-        raise ImagineError(
-            "not a run folder (no pipeline.config)",
-            where=str(run_dir),
-            fix="pass the output folder of an `imagine run`",
-        )
-    return read_text_file(config, pipeline_class())
-
-
 def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -38,7 +38,8 @@ def test_debug_environment_variable_shows_the_traceback():
     assert result.code == 2 and "Traceback" in result.err
 
 
-def test_plugin_provided_command_without_a_plugin_names_what_is_missing(cli):
+def test_plugin_provided_command_without_a_plugin_names_what_is_missing(cli, monkeypatch):
+    monkeypatch.setenv("IMAGINE_DISABLE_PLUGINS", "ocr")
     result = cli("ocr", "page.png")
     assert result.code == 2
     assert "no loaded plugin provides it" in result.err
@@ -51,9 +52,12 @@ def test_export_needs_a_run_folder(cli, tmp_path):
     assert "no pipeline.config" in result.err
 
 
-def test_export_hands_the_latest_checkpoint_to_the_configured_exporter(cli, tmp_path):
+def test_export_needs_a_checkpoint_and_a_known_exporter(cli, tmp_path):
     show = cli("config", "show")
     (tmp_path / "pipeline.config").write_text(show.out)
     result = cli("export", str(tmp_path))
     assert result.code == 2
-    assert "exporter 'saved_model'" in result.err  # no exporter plugin yet: named clearly
+    assert "no checkpoint" in result.err
+    unknown = cli("export", str(tmp_path), "--type", "onnx")
+    assert unknown.code == 2
+    assert "exporter 'onnx'" in unknown.err and "saved_model" in unknown.err

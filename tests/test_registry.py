@@ -84,6 +84,18 @@ def _slot_for(record, pipeline):
                 and field.message_type.full_name != "google.protobuf.Any"
             ):
                 stack.extend(value if field.is_repeated else [value])
+    # Components named by a string field (ocr.page_reader, ocr.output_formats …): the
+    # message holding that field configures them.
+    options = proto_module("options")
+    stack = [pipeline]
+    while stack:
+        message = stack.pop()
+        for field in message.DESCRIPTOR.fields:
+            if field.GetOptions().Extensions[options.component_names] == record.kind:
+                return message
+            nested = field.message_type is not None and not field.is_repeated
+            if nested and field.message_type.full_name != "google.protobuf.Any":
+                stack.append(getattr(message, field.name))
     for module in (
         "model",
         "ssd",

@@ -75,9 +75,11 @@ def component_choices(message: Message, prefix: str = "") -> Iterator[tuple[str,
     for field, value in message.ListFields():
         path = _join(prefix, field.name)
         names_kind = field.GetOptions().Extensions[options.component_names]
-        if names_kind:
+        if names_kind and field.is_repeated:
             for i, name in enumerate(value):
                 yield (f"{path}[{i}]", names_kind, name, True)
+        elif names_kind:
+            yield (path, names_kind, value, True)
         elif field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
             if field.message_type.full_name == "google.protobuf.Any":
                 continue

@@ -15,7 +15,17 @@ from imagine_core.contracts.model import (
     MetaArchitecture,
     SimilarityCalculator,
 )
-from imagine_core.contracts.ocr import PageReader, TextAssembler, Writer
+from imagine_core.contracts.ocr import (
+    Detector,
+    Glyph,
+    Line,
+    Page,
+    PageReader,
+    Region,
+    TextAssembler,
+    Word,
+    Writer,
+)
 from imagine_core.contracts.training import LearningRate, Optimizer, Runner
 
 CONTRACTS: dict[str, type] = {
@@ -52,19 +62,25 @@ __all__ = [
     "Command",
     "DatasetReader",
     "DatasetWriter",
+    "Detector",
     "Evaluator",
     "Example",
     "Exporter",
     "FeatureExtractor",
+    "Glyph",
     "ImageResizer",
     "LearningRate",
+    "Line",
     "Loss",
     "Matcher",
     "MetaArchitecture",
     "Optimizer",
+    "Page",
     "PageReader",
+    "Region",
     "Runner",
     "SimilarityCalculator",
     "TextAssembler",
+    "Word",
     "Writer",
 ]

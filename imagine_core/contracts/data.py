@@ -48,6 +48,7 @@ class Example:
     boxes: list[Box] = field(default_factory=list)
     source: str = ""  # the annotation file (or record) this came from, for reports
     filename: str = ""  # the image's file name, for writers
+    text: str | None = None  # the page's true text, where known (a .gt.txt beside it)
 
     @property
     def name(self) -> str:

@@ -16,3 +16,7 @@ class Evaluator(ABC):
     @abstractmethod
     def result(self) -> dict[str, float]:
         """Return the metrics by name (e.g. 'mAP', 'CER')."""
+
+    def tables(self) -> list[Any]:
+        """Rich renderables that explain the result (per page, most frequent errors …)."""
+        return []

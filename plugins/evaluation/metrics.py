@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from imagine_core.contracts import Evaluator
-from imagine_plugins.evaluation.text import text_of
 
 MAX_DETECTIONS = 1000  # a page holds hundreds of glyphs; COCO's default of 100 is too few
 
@@ -53,6 +55,8 @@ class CocoDetectionMetrics(Evaluator):
         for (x0, y0, x1, y1), label, score in zip(
             detections["boxes"], detections["labels"], detections["scores"], strict=True
         ):
+            if score < self.min_score:
+                continue
             self.detections.append(
                 {
                     "image_id": image_id,
@@ -101,32 +105,96 @@ class CocoDetectionMetrics(Evaluator):
         }
 
 
-class CharacterErrorRate(Evaluator):
-    """Edit distance between the text of the ground-truth glyphs and of the detected ones,
-    both read with the same line grouping, over all pages."""
+def normalise_text(text: str) -> str:
+    """NFC, one space between words, no blank lines or line-end spaces: layout whitespace
+    is not an error the reader can fix."""
+    lines = (" ".join(line.split()) for line in unicodedata.normalize("NFC", text).splitlines())
+    return "\n".join(line for line in lines if line)
 
-    def __init__(self, min_score: float = 0.3):
+
+@dataclass
+class PageScore:
+    name: str
+    characters: int
+    errors: int
+    words: int
+    word_errors: int
+
+    @property
+    def cer(self) -> float:
+        return self.errors / max(self.characters, 1)
+
+    @property
+    def wer(self) -> float:
+        return self.word_errors / max(self.words, 1)
+
+
+class CharacterErrorRate(Evaluator):
+    """Character and word error rate (Levenshtein, rapidfuzz) of the text read from the
+    detections against the page's true text — its ``.gt.txt`` when the data has one, else
+    the text its glyph boxes spell — both assembled by the OCR text assembler."""
+
+    def __init__(
+        self, assembler: Any = None, min_score: float = 0.3, direction: str = "ltr"
+    ) -> None:
+        self.assembler = assembler
         self.min_score = min_score
-        self.errors = 0
-        self.characters = 0
-        self.word_errors = 0
-        self.words = 0
+        self.direction = direction
+        self.pages: list[PageScore] = []
+        self.confusions: Counter[tuple[str, str]] = Counter()
+        self.top = 15  # confusions listed by tables()
+
+    def read(self, boxes: Any, labels: Any, scores: Any = None) -> str:
+        from imagine_core.contracts import Glyph
+
+        scores = [1.0] * len(labels) if scores is None else scores
+        glyphs = [
+            Glyph(tuple(b), label, score)
+            for b, label, score in zip(boxes, labels, scores, strict=True)
+            if score >= self.min_score
+        ]
+        regions = self.assembler.assemble(glyphs, self.direction)
+        return "\n".join(line.text for region in regions for line in region.lines)
 
     def add(self, groundtruth: dict[str, Any], detections: dict[str, Any]) -> None:
+        truth = groundtruth.get("text")
+        if truth is None:
+            truth = self.read(groundtruth["boxes"], groundtruth["labels"])
+        found = self.read(detections["boxes"], detections["labels"], detections["scores"])
+        self.add_text(groundtruth.get("name", f"page {len(self.pages) + 1}"), truth, found)
+
+    def add_text(self, name: str, truth: str, found: str) -> PageScore:
+        """Score one page's text; tally which characters were confused."""
         from rapidfuzz.distance import Levenshtein
 
-        truth = text_of(groundtruth["boxes"], groundtruth["labels"])
-        kept = [i for i, s in enumerate(detections["scores"]) if s >= self.min_score]
-        read = text_of(
-            [detections["boxes"][i] for i in kept], [detections["labels"][i] for i in kept]
+        truth, found = normalise_text(truth), normalise_text(found)
+        operations = Levenshtein.editops(truth, found)
+        for op in operations:
+            if op.tag == "replace":
+                self.confusions[(truth[op.src_pos], found[op.dest_pos])] += 1
+            elif op.tag == "delete":
+                self.confusions[(truth[op.src_pos], "")] += 1
+            else:
+                self.confusions[("", found[op.dest_pos])] += 1
+        score = PageScore(
+            name,
+            len(truth),
+            len(operations),
+            len(truth.split()),
+            Levenshtein.distance(truth.split(), found.split()),
         )
-        self.errors += Levenshtein.distance(truth, read)
-        self.characters += len(truth)
-        self.word_errors += Levenshtein.distance(truth.split(), read.split())
-        self.words += len(truth.split())
+        self.pages.append(score)
+        return score
 
     def result(self) -> dict[str, float]:
+        characters = sum(p.characters for p in self.pages)
+        words = sum(p.words for p in self.pages)
         return {
-            "CER": self.errors / max(self.characters, 1),
-            "WER": self.word_errors / max(self.words, 1),
+            "CER": sum(p.errors for p in self.pages) / max(characters, 1),
+            "WER": sum(p.word_errors for p in self.pages) / max(words, 1),
         }
+
+    def tables(self) -> list[Any]:
+        from imagine_plugins.evaluation.report import confusion_table, page_table
+
+        return [page_table(self), confusion_table(self, self.top)] if self.pages else []

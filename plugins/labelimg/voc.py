@@ -90,6 +90,7 @@ def parse_voc(source: Path) -> Example:
         flags = {k: (obj.findtext(k) or "0").strip() == "1" for k in ("difficult", "group_of")}
         boxes.append(Box(*coords, label=label, line=obj.sourceline or 0, **flags))
     image = _image_path(root, source)
+    truth = source.with_name(f"{source.stem}.gt.txt")  # kraken's and Calamari's convention
     return Example(
         image=image,
         width=width,
@@ -97,6 +98,7 @@ def parse_voc(source: Path) -> Example:
         boxes=boxes,
         source=str(source),
         filename=image.name,
+        text=truth.read_text(encoding="utf-8") if truth.is_file() else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""``imagine eval RUN_DIR``: evaluate a run's newest checkpoint on its eval pages."""
+"""``imagine eval RUN_DIR`` (a run's newest checkpoint on its eval pages) and
+``imagine eval --ocr --gt GT_DIR PRED_DIR`` (text files against ground truth)."""
 
 from __future__ import annotations
 
@@ -11,32 +12,76 @@ from imagine_core.errors import ImagineError
 
 
 class Eval(Command):
-    help = "evaluate a trained run (its newest checkpoint) on its eval pages"
+    help = "evaluate a trained run on its eval pages, or OCR text against ground truth (--ocr)"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("run_dir", type=Path, help="a run folder written by `imagine run`")
+        parser.add_argument(
+            "folder",
+            type=Path,
+            help="a run folder of `imagine run`; with --ocr, the folder of .txt files "
+            "`imagine ocr` wrote",
+        )
+        parser.add_argument(
+            "--ocr", action="store_true", help="score text files against --gt (CER, WER)"
+        )
+        parser.add_argument(
+            "--gt", type=Path, help="with --ocr: folder of ground truth, <page>.gt.txt"
+        )
+        parser.add_argument("--top", type=int, default=15, help="confusions to list")
 
     def run(self, args: argparse.Namespace) -> int:
-        import tensorflow as tf
-
-        from imagine_core.pipeline import build, load_run
+        if args.ocr:
+            return self.text(args)
+        if args.gt:
+            raise ImagineError("--gt goes with --ocr", fix="add --ocr, or drop --gt")
+        from imagine_core.runs import restore
         from imagine_plugins.runners.evaluate import evaluate
-        from imagine_plugins.tfrecord.pipeline import record_files
 
-        pipeline = load_run(args.run_dir)
-        latest = tf.train.latest_checkpoint(str(args.run_dir / "checkpoints"))
-        if latest is None:
+        pipeline, model, label_map = restore(args.folder)
+        metrics = evaluate(pipeline, model, label_map, args.folder)
+        (args.folder / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        return 0
+
+    def text(self, args: argparse.Namespace) -> int:
+        from imagine_core.console import out
+        from imagine_core.pipeline import instantiate
+        from imagine_core.plugins import get_plugins
+
+        if args.gt is None:
+            raise ImagineError("--ocr needs --gt GT_DIR", fix="name the ground-truth folder")
+        for folder in (args.gt, args.folder):
+            if not folder.is_dir():
+                raise ImagineError("no such folder", where=str(folder))
+        truths = {p.name[: -len(".gt.txt")]: p for p in sorted(args.gt.glob("*.gt.txt"))}
+        if not truths:
             raise ImagineError(
-                "the run has no checkpoint yet",
-                where=str(args.run_dir),
-                fix="train first: rerun its `imagine run` command",
+                "no ground truth here",
+                where=str(args.gt),
+                fix="put one <page>.gt.txt per page there (the kraken/Calamari convention)",
             )
-        _, label_map = record_files(pipeline.train_input_reader)
-        model = getattr(pipeline.model, pipeline.model.WhichOneof("model"))
-        if not model.num_classes:
-            model.num_classes = len(label_map)
-        detector = build(pipeline.model, pipeline)
-        tf.train.Checkpoint(**detector.checkpoint_items()).read(latest).expect_partial()
-        metrics = evaluate(pipeline, detector, label_map, args.run_dir)
-        (args.run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        missing = [name for name in truths if not (args.folder / f"{name}.txt").is_file()]
+        if missing:
+            raise ImagineError(
+                f"{len(missing)} page(s) have ground truth but no OCR text: "
+                + ", ".join(missing[:5])
+                + (" …" if len(missing) > 5 else ""),
+                where=str(args.folder),
+                fix="run `imagine ocr` on those pages (it writes <page>.txt)",
+            )
+        record = get_plugins().registry.get("evaluator", "character_error_rate")
+        evaluator = instantiate(record, None, None)
+        evaluator.top = args.top
+        for name, truth in truths.items():
+            evaluator.add_text(
+                name,
+                truth.read_text(encoding="utf-8"),
+                (args.folder / f"{name}.txt").read_text(encoding="utf-8"),
+            )
+        for table in evaluator.tables():
+            out.print(table)
+        metrics = evaluator.result()
+        (args.folder / "eval.json").write_text(
+            json.dumps({**metrics, "pages": {p.name: p.cer for p in evaluator.pages}}, indent=2),
+            encoding="utf-8",
+        )
         return 0

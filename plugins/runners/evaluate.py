@@ -1,4 +1,5 @@
-"""Evaluation at the end of a run: detect on every eval page, feed the evaluators."""
+"""Evaluation at the end of a run: read every eval page as `imagine ocr` does (the
+pipeline's page reader, tiles and all), feed the evaluators, print and save the metrics."""
 
 from __future__ import annotations
 
@@ -16,33 +17,22 @@ from imagine_core.pipeline import build, instantiate
 from imagine_core.plugins import get_plugins
 
 
-def _pad(image: np.ndarray, stride: int) -> np.ndarray:
-    h, w = image.shape[:2]
-    ph, pw = -h % stride, -w % stride
-    return np.pad(image, ((0, ph), (0, pw), (0, 0)), constant_values=255) if ph or pw else image
+def page_reader(pipeline: Any) -> Any:
+    """The pipeline's page reader, keeping every detection: evaluators apply their own
+    score floors (COCO sees all, the CER reads those ``imagine ocr`` would)."""
+    settings = type(pipeline.ocr)()
+    settings.CopyFrom(pipeline.ocr)
+    settings.min_score = 0.0
+    registry = get_plugins().registry
+    record = registry.get("page_reader", settings.page_reader, where="ocr.page_reader")
+    return instantiate(record, settings, pipeline)
 
 
-def page_detections(detector: Any, image: np.ndarray, label_map: LabelMap) -> dict[str, Any]:
-    """Detections on one whole page (padded to the model's stride), in page pixels."""
-    import tensorflow as tf
-
-    padded = _pad(image, detector.stride()).astype(np.float32)
-    found = detector.detect(tf.constant(padded[None]))
-    count = int(found["num_detections"][0])
-    boxes = found["detection_boxes"][0][:count].numpy()  # ymin, xmin, ymax, xmax
-    classes = found["detection_classes"][0][:count].numpy()
-    keep = classes >= 0
-    return {
-        "boxes": [[b[1], b[0], b[3], b[2]] for b in boxes[keep]],
-        "labels": [label_map.name_of(int(c) + 1) for c in classes[keep]],
-        "scores": found["detection_scores"][0][:count].numpy()[keep].tolist(),
-    }
-
-
-def evaluate(pipeline: Any, detector: Any, label_map: LabelMap, run_dir: Path) -> dict[str, float]:
+def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> dict[str, float]:
     from PIL import Image
     from rich.progress import track
 
+    from imagine_core.runs import ModelDetector, input_size
     from imagine_plugins.datatools.checks import Checker
 
     registry = get_plugins().registry
@@ -52,10 +42,11 @@ def evaluate(pipeline: Any, detector: Any, label_map: LabelMap, run_dir: Path) -
         )
         for name in pipeline.eval_config.metrics_set
     }
+    detector = ModelDetector(model, label_map, input_size(pipeline))
+    reader = page_reader(pipeline)
     metrics: dict[str, float] = {}
     for reader_config in pipeline.eval_input_reader:
-        reader = build(reader_config, pipeline)
-        examples = Checker("strict").run(reader).examples
+        examples = Checker("strict").run(build(reader_config, pipeline)).examples
         limit = pipeline.eval_config.num_examples or len(examples)
         for example in track(
             examples[:limit], description="evaluating", console=err, transient=True
@@ -63,16 +54,25 @@ def evaluate(pipeline: Any, detector: Any, label_map: LabelMap, run_dir: Path) -
             with Image.open(io.BytesIO(example.image_bytes())) as img:
                 page = np.asarray(img.convert("RGB"))
             truth = {
+                "name": Path(example.name).stem,
                 "boxes": [[b.xmin, b.ymin, b.xmax, b.ymax] for b in example.boxes],
                 "labels": [b.label for b in example.boxes],
                 "width": example.width,
                 "height": example.height,
+                "text": example.text,
             }
-            found = page_detections(detector, page, label_map)
+            (glyphs,) = reader.read(detector, [page])
+            found = {
+                "boxes": [g.box for g in glyphs],
+                "labels": [g.char for g in glyphs],
+                "scores": [g.score for g in glyphs],
+            }
             for evaluator in evaluators.values():
                 evaluator.add(truth, found)
     for evaluator in evaluators.values():
         metrics.update(evaluator.result())
+        for table in evaluator.tables():
+            out.print(table)
     if "CER" in metrics:
         metrics["primary"] = metrics["CER"]
     elif "mAP" in metrics:

@@ -59,6 +59,8 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
 
     config = pipeline.train_config
     _, label_map = record_files(pipeline.train_input_reader)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
     model_message = _model_message(pipeline)
     if not model_message.num_classes:
         model_message.num_classes = len(label_map)

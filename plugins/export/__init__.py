@@ -1,0 +1,5 @@
+"""Bundled plugin: export a trained run as a TensorFlow SavedModel."""
+
+from imagine_plugins.export.plugin import imagine_reads, imagine_register
+
+__all__ = ["imagine_reads", "imagine_register"]

@@ -1,0 +1,26 @@
+"""Hooks of the export plugin."""
+
+from __future__ import annotations
+
+from imagine_core import hookimpl
+
+
+def _saved_model(config=None, slot=None, pipeline=None):
+    from imagine_plugins.export.saved_model import SavedModelExporter
+
+    return SavedModelExporter(slot)
+
+
+@hookimpl
+def imagine_register(registry):
+    registry.add(
+        "exporter",
+        "saved_model",
+        factory=_saved_model,
+        description="TensorFlow SavedModel: serving_default takes uint8 tiles, returns glyphs",
+    )
+
+
+@hookimpl
+def imagine_reads():
+    return ["export.input_type", "export.max_detections"]

@@ -1,0 +1,184 @@
+"""``imagine ocr --model MODEL PAGES... --out DIR``: pages in, text and layout files out."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from imagine_core.contracts import Command, Page
+from imagine_core.errors import ImagineError
+
+DIRECTIONS = ("ltr", "rtl")
+
+
+class Ocr(Command):
+    help = "read page images into text, hOCR, ALTO and PAGE XML (and LabelImg XML)"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("pages", nargs="+", type=Path, help="page images or folders of them")
+        parser.add_argument(
+            "--model",
+            type=Path,
+            required=True,
+            help="a run folder of `imagine run` (newest checkpoint) or a SavedModel",
+        )
+        parser.add_argument("--out", type=Path, default=Path("ocr"), help="output folder")
+        parser.add_argument(
+            "--format",
+            help="comma-separated writers (default: ocr.output_formats of the model's "
+            "config: txt,hocr,alto,page,json,overlay)",
+        )
+        parser.add_argument("--min-score", type=float, help="skip glyphs scoring below this")
+        parser.add_argument(
+            "--low-confidence", type=float, help="mark glyphs scoring below this as uncertain"
+        )
+        parser.add_argument("--direction", choices=DIRECTIONS, help="reading direction")
+        parser.add_argument("--tile-size", type=int, help="tile side in pixels (0: model's)")
+        parser.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
+        parser.add_argument("--batch-size", type=int, help="tiles detected at once")
+        parser.add_argument(
+            "--labelimg",
+            action="store_true",
+            help="also write each page's detections as LabelImg XML beside the image",
+        )
+        parser.add_argument(
+            "--overwrite-labels",
+            action="store_true",
+            help="with --labelimg: replace XML files already beside the images",
+        )
+
+    def run(self, args: argparse.Namespace) -> int:
+        from imagine_core.runs import load_detector
+        from imagine_plugins.ocr.images import page_files
+
+        files = page_files(args.pages)
+        pipeline, detector = load_detector(args.model)
+        settings = ocr_settings(pipeline.ocr, args)
+        return read_pages(files, detector, settings, args.out, args.overwrite_labels)
+
+
+def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
+    """The model's ``ocr`` section with the command line's choices on top."""
+    settings = type(config)()
+    settings.CopyFrom(config)
+    for option, field in (
+        ("min_score", "min_score"),
+        ("low_confidence", "low_confidence"),
+        ("direction", "direction"),
+        ("tile_size", "tile_size"),
+        ("tile_overlap", "tile_overlap"),
+        ("batch_size", "batch_size"),
+    ):
+        value = getattr(args, option, None)
+        if value is not None:
+            setattr(settings, field, value)
+    if args.format:
+        del settings.output_formats[:]
+        settings.output_formats.extend(f.strip() for f in args.format.split(",") if f.strip())
+    elif not settings.output_formats:
+        settings.output_formats.extend(["txt", "hocr", "alto", "page", "json", "overlay"])
+    if args.labelimg and "labelimg" not in settings.output_formats:
+        settings.output_formats.append("labelimg")
+    if settings.direction not in DIRECTIONS:
+        raise ImagineError(
+            f"unknown reading direction {settings.direction!r}",
+            where="ocr.direction",
+            fix="use 'ltr' or 'rtl'",
+        )
+    return settings
+
+
+def components(settings: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """The page reader, text assembler and writers the settings name, from the registry."""
+    from imagine_core.pipeline import instantiate
+    from imagine_core.plugins import get_plugins
+
+    registry = get_plugins().registry
+    reader = instantiate(
+        registry.get("page_reader", settings.page_reader, where="ocr.page_reader"), settings, None
+    )
+    assembler = instantiate(
+        registry.get("text_assembler", settings.text_assembler, where="ocr.text_assembler"),
+        settings,
+        None,
+    )
+    writers = {
+        name: instantiate(registry.get("writer", name, where="ocr.output_formats"), settings, None)
+        for name in settings.output_formats
+    }
+    return reader, assembler, writers
+
+
+def read_pages(
+    files: list[Path], detector: Any, settings: Any, out: Path, overwrite_labels: bool = False
+) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.table import Table
+
+    from imagine_core.console import err
+    from imagine_core.console import out as stdout
+    from imagine_plugins.ocr.images import read_pages as pages_of
+
+    reader, assembler, writers = components(settings)
+    if "labelimg" in writers:
+        writers["labelimg"].overwrite = overwrite_labels
+    out.mkdir(parents=True, exist_ok=True)
+    pages: list[Page] = []
+    seconds: list[float] = []
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading pages", total=len(files))
+        for path in files:
+            for image in pages_of(path):
+                progress.update(task, description=f"reading {image.name}")
+                start = time.perf_counter()
+                (glyphs,) = reader.read(detector, [image.image])
+                regions = assembler.assemble(glyphs, settings.direction)
+                page = Page(
+                    name=image.name,
+                    width=image.image.shape[1],
+                    height=image.image.shape[0],
+                    regions=regions,
+                    image_path=image.path,
+                    image=image.image,
+                    direction=settings.direction,
+                )
+                for writer in writers.values():
+                    writer.write(page, out)
+                seconds.append(time.perf_counter() - start)
+                page.image = None  # the summary needs no pixels
+                pages.append(page)
+            progress.advance(task)
+    glyphs = [g for page in pages for g in page.glyphs]
+    table = Table(title=f"imagine ocr → {out}")
+    table.add_column("pages", justify="right")
+    table.add_column("lines", justify="right")
+    table.add_column("glyphs", justify="right")
+    table.add_column("mean confidence", justify="right")
+    table.add_column("uncertain", justify="right")
+    table.add_column("s/page", justify="right")
+    table.add_row(
+        str(len(pages)),
+        str(sum(len(p.lines) for p in pages)),
+        str(len(glyphs)),
+        f"{statistics.fmean(g.score for g in glyphs):.3f}" if glyphs else "-",
+        str(sum(g.uncertain for g in glyphs)),
+        f"{statistics.fmean(seconds):.2f}" if seconds else "-",
+    )
+    stdout.print(table)
+    skipped = getattr(writers.get("labelimg"), "kept", [])
+    for path in skipped:
+        err.print(
+            f"[yellow]kept[/] {path} (already there; its detections went to "
+            f"{out / 'labelimg'}; --overwrite-labels replaces it)"
+        )
+    return 0

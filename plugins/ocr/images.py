@@ -1,0 +1,82 @@
+"""Page images in, RGB arrays out: files or folders; PNG, JPEG, TIFF (every page of a
+multi-page TIFF); grayscale, palette, 16-bit and transparent images; EXIF rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from imagine_core.errors import DataError, ImagineError
+
+SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
+
+
+@dataclass
+class PageImage:
+    name: str  # output stem: the file's stem; _p1, _p2 … added for a multi-page TIFF
+    path: Path
+    index: int  # page number in the file, from 0
+    image: np.ndarray  # H x W x 3 uint8
+
+
+def page_files(inputs: list[Path]) -> list[Path]:
+    """Image files named, or found (sorted) in folders named; each once."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in SUFFIXES)
+            if not found:
+                raise ImagineError(
+                    "no page images in this folder",
+                    where=str(item),
+                    fix=f"put {', '.join(sorted(SUFFIXES))} files there",
+                )
+            files.extend(found)
+        elif item.is_file():
+            files.append(item)
+        else:
+            raise ImagineError("no such file or folder", where=str(item))
+    seen: set[Path] = set()
+    return [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
+
+
+def to_rgb(frame) -> np.ndarray:
+    """Any Pillow image as 8-bit RGB: 16-bit scaled down, alpha laid over white."""
+    from PIL import Image
+
+    if frame.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(frame, dtype=np.float64)
+        if frame.mode == "F":
+            top = 1.0 if values.max() <= 1.0 else 255.0
+        else:  # 'I' is how some 16-bit files open
+            top = 65535.0 if frame.mode.startswith("I;16") or values.max() > 255 else 255.0
+        gray = np.clip(values / top * 255.0, 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2)
+    if frame.mode == "P":
+        frame = frame.convert("RGBA")
+    if frame.mode in ("RGBA", "LA"):
+        white = Image.new("RGBA", frame.size, (255, 255, 255, 255))
+        frame = Image.alpha_composite(white, frame.convert("RGBA"))
+    return np.asarray(frame.convert("RGB"))
+
+
+def read_pages(path: Path) -> Iterator[PageImage]:
+    """Every page of one image file."""
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            count = getattr(img, "n_frames", 1)
+            for index, frame in enumerate(ImageSequence.Iterator(img)):
+                if count == 1:
+                    frame, name = ImageOps.exif_transpose(frame), path.stem
+                else:
+                    name = f"{path.stem}_p{index + 1}"
+                yield PageImage(name, path, index, to_rgb(frame))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(
+            f"cannot read this image: {exc}", where=str(path), fix="convert it to PNG or TIFF"
+        ) from None

@@ -1,0 +1,71 @@
+"""Hooks of the OCR plugin."""
+
+from __future__ import annotations
+
+from imagine_core import hookimpl
+
+WRITERS = {
+    "txt": ("text", "TextWriter", "plain text, one line per line, in reading order"),
+    "json": ("text", "JsonWriter", "every glyph: box, character, score, region/line/word"),
+    "hocr": ("hocr", "HocrWriter", "hOCR 1.2 (XHTML): lines, words, glyphs, x_wconf"),
+    "alto": ("alto", "AltoWriter", "ALTO v4 XML: blocks, lines, strings, glyphs, WC/GC/CC"),
+    "page": ("pagexml", "PageXmlWriter", "PAGE XML 2019-07-15: regions to glyphs, conf"),
+    "overlay": ("overlay", "OverlayWriter", "PNG of the page with boxes and characters"),
+    "labelimg": ("labelimg", "LabelImgWriter", "Pascal VOC XML beside the image, to correct"),
+}
+
+
+def _writer(module: str, cls: str):
+    def factory(config=None, slot=None, pipeline=None):
+        import importlib
+
+        return getattr(importlib.import_module(f"imagine_plugins.ocr.writers.{module}"), cls)()
+
+    return factory
+
+
+def _tiled(config=None, slot=None, pipeline=None):
+    from imagine_plugins.ocr.tiling import TiledPageReader
+
+    settings = slot if slot is not None else pipeline.ocr
+    return TiledPageReader(
+        tile_size=settings.tile_size,
+        overlap=settings.tile_overlap,
+        min_score=settings.min_score,
+        low_confidence=settings.low_confidence,
+        nms_iou=settings.nms_iou_threshold,
+        batch_size=settings.batch_size,
+    )
+
+
+def _lines(config=None, slot=None, pipeline=None):
+    from imagine_plugins.ocr.assemble import LineAssembler
+
+    return LineAssembler()
+
+
+@hookimpl
+def imagine_register(registry):
+    for name, (module, cls, description) in WRITERS.items():
+        registry.add("writer", name, factory=_writer(module, cls), description=description)
+    registry.add(
+        "page_reader",
+        "tiled",
+        factory=_tiled,
+        description="overlapping tiles at the model's size, batched, merged by ownership + NMS",
+    )
+    registry.add(
+        "text_assembler",
+        "lines",
+        factory=_lines,
+        description="columns (XY-cut), skew-tolerant lines, spaces from each line's gaps",
+    )
+
+    from imagine_plugins.ocr.command import Ocr
+
+    registry.add("command", "ocr", factory=lambda **_: Ocr(), description=Ocr.help)
+
+
+@hookimpl
+def imagine_reads():
+    return ["ocr.*"]

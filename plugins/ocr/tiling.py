@@ -1,0 +1,158 @@
+"""The 'tiled' page reader: cut pages into overlapping tiles, detect in batches, merge.
+
+Each tile owns the part of the page nearer to it than to its neighbours (the overlap is
+shared at its middle); a detection is kept only by the tile owning its centre, so a glyph
+seen by two tiles is kept once, and a glyph cut by one tile's border (its box centre
+close to that border) is kept by the neighbour that sees it whole. That holds for glyphs
+smaller than the overlap; a class-agnostic NMS over the page removes whatever duplicates
+remain. Pages smaller than a tile are padded with white, not scaled: glyph size matters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from imagine_core.contracts import Detector, Glyph, PageReader
+from imagine_core.errors import ImagineError
+
+
+def origins(length: int, tile: int, overlap: int) -> list[int]:
+    """Start of each tile along one side: ``tile - overlap`` apart, the last flush with
+    the end."""
+    if length <= tile:
+        return [0]
+    step = tile - overlap
+    count = math.ceil((length - overlap) / step)
+    return sorted({min(i * step, length - tile) for i in range(count)})
+
+
+def owned(starts: list[int], tile: int) -> list[tuple[float, float]]:
+    """The interval each tile owns: up to the middle of its overlap with each neighbour."""
+    bounds = [-math.inf]
+    for a, b in pairwise(starts):
+        bounds.append((b + a + tile) / 2)
+    bounds.append(math.inf)
+    return list(pairwise(bounds))
+
+
+@dataclass
+class Tile:
+    page: int
+    x: int
+    y: int
+    owns_x: tuple[float, float]
+    owns_y: tuple[float, float]
+
+
+def tiles_of(page: int, height: int, width: int, size: int, overlap: int) -> list[Tile]:
+    xs, ys = origins(width, size, overlap), origins(height, size, overlap)
+    return [
+        Tile(page, x, y, ox, oy)
+        for y, oy in zip(ys, owned(ys, size), strict=True)
+        for x, ox in zip(xs, owned(xs, size), strict=True)
+    ]
+
+
+def cut(image: np.ndarray, tile: Tile, size: int) -> np.ndarray:
+    """The tile's pixels, padded with white past the page's edge."""
+    part = image[tile.y : tile.y + size, tile.x : tile.x + size]
+    h, w = part.shape[:2]
+    if h == size and w == size:
+        return part
+    return np.pad(part, ((0, size - h), (0, size - w), (0, 0)), constant_values=255)
+
+
+def clip(glyphs: list[Glyph], image: np.ndarray) -> list[Glyph]:
+    """Boxes cut to the page (a detection may reach into a tile's white padding)."""
+    h, w = image.shape[:2]
+    for g in glyphs:
+        x0, y0, x1, y1 = g.box
+        g.box = (max(0.0, x0), max(0.0, y0), min(float(w), x1), min(float(h), y1))
+    return glyphs
+
+
+def nms(glyphs: list[Glyph], iou: float) -> list[Glyph]:
+    """Class-agnostic non-maximum suppression (TensorFlow's) over one page's glyphs."""
+    if len(glyphs) < 2:
+        return glyphs
+    import tensorflow as tf
+
+    boxes = tf.constant([[g.box[1], g.box[0], g.box[3], g.box[2]] for g in glyphs], tf.float32)
+    scores = tf.constant([g.score for g in glyphs], tf.float32)
+    keep = tf.image.non_max_suppression(boxes, scores, len(glyphs), iou).numpy()
+    return [glyphs[i] for i in sorted(keep)]
+
+
+class TiledPageReader(PageReader):
+    def __init__(
+        self,
+        tile_size: int = 256,
+        overlap: int = 32,
+        min_score: float = 0.3,
+        low_confidence: float = 0.5,
+        nms_iou: float = 0.5,
+        batch_size: int = 8,
+    ):
+        if tile_size and not 0 <= overlap < tile_size:
+            raise ImagineError(
+                f"tile overlap {overlap} must be at least 0 and less than the tile size "
+                f"{tile_size}",
+                where="ocr.tile_overlap",
+            )
+        self.tile_size = tile_size
+        self.overlap = overlap
+        self.min_score = min_score
+        self.low_confidence = low_confidence
+        self.nms_iou = nms_iou
+        self.batch_size = max(1, batch_size)
+
+    def size_for(self, detector: Detector) -> int:
+        """The tile side: configured (0: the model's input size), a multiple of its stride."""
+        if detector.fixed_input:
+            return detector.input_size
+        size = self.tile_size or detector.input_size or 512
+        return math.ceil(size / detector.stride) * detector.stride
+
+    def read(
+        self,
+        detector: Detector,
+        images: list[np.ndarray],
+        progress: Callable[[int], Any] | None = None,
+    ) -> list[list[Glyph]]:
+        size = self.size_for(detector)
+        tiles = [
+            t
+            for i, image in enumerate(images)
+            for t in tiles_of(i, image.shape[0], image.shape[1], size, self.overlap)
+        ]
+        found: list[list[Glyph]] = [[] for _ in images]
+        for start in range(0, len(tiles), self.batch_size):
+            batch = tiles[start : start + self.batch_size]
+            pixels = np.stack([cut(images[t.page], t, size) for t in batch]).astype(np.float32)
+            for tile, detections in zip(batch, detector.detect(pixels), strict=True):
+                found[tile.page].extend(self._kept(tile, detections))
+            if progress is not None:
+                progress(len(batch))
+        return [
+            nms(clip(glyphs, image), self.nms_iou)
+            for glyphs, image in zip(found, images, strict=True)
+        ]
+
+    def _kept(self, tile: Tile, detections: dict[str, Any]) -> list[Glyph]:
+        kept = []
+        for (x0, y0, x1, y1), label, score in zip(
+            detections["boxes"], detections["labels"], detections["scores"], strict=True
+        ):
+            if score < self.min_score:
+                continue
+            cx, cy = tile.x + (x0 + x1) / 2, tile.y + (y0 + y1) / 2
+            if tile.owns_x[0] <= cx < tile.owns_x[1] and tile.owns_y[0] <= cy < tile.owns_y[1]:
+                box = (tile.x + x0, tile.y + y0, tile.x + x1, tile.y + y1)
+                kept.append(Glyph(box, label, score, uncertain=score < self.low_confidence))
+        return kept

@@ -1,0 +1,1 @@
+"""One module per output format; each writer puts ``<page name><suffix>`` in the folder."""

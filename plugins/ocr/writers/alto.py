@@ -1,0 +1,94 @@
+"""ALTO v4: TextBlock > TextLine > String (+ SP) > Glyph; ``WC``/``GC`` confidences 0..1
+and ``CC`` per character (0 sure … 9 unsure), so uncertain glyphs stand out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from imagine_core.contracts import Page, Writer
+
+ALTO = "http://www.loc.gov/standards/alto/ns-v4#"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA = f"{ALTO} http://www.loc.gov/alto/v4/alto-4-2.xsd"
+
+
+def place(box) -> dict[str, str]:
+    x0, y0, x1, y1 = (round(v) for v in box)
+    return {"HPOS": str(x0), "VPOS": str(y0), "WIDTH": str(x1 - x0), "HEIGHT": str(y1 - y0)}
+
+
+def unsure(score: float) -> str:
+    return str(min(9, max(0, round(9 * (1 - score)))))
+
+
+class AltoWriter(Writer):
+    suffix = ".alto.xml"
+
+    def write(self, page: Page, out_dir: Path) -> Path:
+        def el(parent, tag, attrs=None):
+            return etree.SubElement(parent, f"{{{ALTO}}}{tag}", attrs or {})
+
+        root = etree.Element(f"{{{ALTO}}}alto", nsmap={None: ALTO, "xsi": XSI})
+        root.set(f"{{{XSI}}}schemaLocation", SCHEMA)
+        description = el(root, "Description")
+        el(description, "MeasurementUnit").text = "pixel"
+        source = el(description, "sourceImageInformation")
+        image = page.image_path.name if page.image_path else page.name
+        el(source, "fileName").text = image
+        processing = el(description, "OCRProcessing", {"ID": "OCR_0"})
+        software = el(el(processing, "ocrProcessingStep"), "processingSoftware")
+        el(software, "softwareName").text = "imagine"
+        layout = el(root, "Layout")
+        page_el = el(
+            layout,
+            "Page",
+            {
+                "ID": "page_1",
+                "PHYSICAL_IMG_NR": "1",
+                "WIDTH": str(page.width),
+                "HEIGHT": str(page.height),
+            },
+        )
+        space = el(page_el, "PrintSpace", place((0, 0, page.width, page.height)))
+        n = 0
+        for r, region in enumerate(page.regions, start=1):
+            block = el(space, "TextBlock", {"ID": f"block_{r}", **place(region.box)})
+            for line in region.lines:
+                n += 1
+                line_el = el(block, "TextLine", {"ID": f"line_{n}", **place(line.box)})
+                for w, word in enumerate(line.words):
+                    if w:  # the space between this word and the one before (either side)
+                        before = line.words[w - 1].box
+                        left = min(before[2], word.box[2])
+                        right = max(before[0], word.box[0])
+                        gap = {"HPOS": str(round(left)), "WIDTH": str(max(0, round(right - left)))}
+                        el(line_el, "SP", gap)
+                    string = el(
+                        line_el,
+                        "String",
+                        {
+                            "ID": f"line_{n}_word_{w + 1}",
+                            **place(word.box),
+                            "CONTENT": word.text,
+                            "WC": f"{word.score:.3f}",
+                            "CC": " ".join(unsure(g.score) for g in word.glyphs),
+                        },
+                    )
+                    for k, glyph in enumerate(word.glyphs, start=1):
+                        el(
+                            string,
+                            "Glyph",
+                            {
+                                "ID": f"line_{n}_word_{w + 1}_glyph_{k}",
+                                **place(glyph.box),
+                                "CONTENT": glyph.char,
+                                "GC": f"{glyph.score:.3f}",
+                            },
+                        )
+        path = out_dir / f"{page.name}{self.suffix}"
+        path.write_bytes(
+            etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        )
+        return path

@@ -1,0 +1,108 @@
+"""hOCR 1.2: XHTML with ocr_page > ocr_carea > ocr_par > ocr_line > ocrx_word >
+ocrx_cinfo; confidences as ``x_wconf`` (0-100) and per glyph ``x_confs``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from imagine_core.contracts import Page, Writer
+
+XHTML = "http://www.w3.org/1999/xhtml"
+DOCTYPE = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+)
+
+
+def bbox(box) -> str:
+    x0, y0, x1, y1 = box
+    return f"bbox {round(x0)} {round(y0)} {round(x1)} {round(y1)}"
+
+
+class HocrWriter(Writer):
+    suffix = ".hocr"
+
+    def write(self, page: Page, out_dir: Path) -> Path:
+        html = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML})
+        html.set("{http://www.w3.org/XML/1998/namespace}lang", "und")
+        head = etree.SubElement(html, "head")
+        etree.SubElement(head, "title").text = page.name
+        meta = {
+            "ocr-system": "imagine",
+            "ocr-capabilities": "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrx_cinfo",
+        }
+        etree.SubElement(
+            head, "meta", {"http-equiv": "Content-Type", "content": "text/html;charset=utf-8"}
+        )
+        for name, content in meta.items():
+            etree.SubElement(head, "meta", {"name": name, "content": content})
+        body = etree.SubElement(html, "body")
+        image = page.image_path.name if page.image_path else page.name
+        page_el = etree.SubElement(
+            body,
+            "div",
+            {
+                "class": "ocr_page",
+                "id": "page_1",
+                "title": f'image "{image}"; {bbox((0, 0, page.width, page.height))}; ppageno 0',
+            },
+        )
+        direction = {"dir": "rtl"} if page.direction == "rtl" else {}
+        ids = {"line": 0, "word": 0, "glyph": 0}
+        for r, region in enumerate(page.regions, start=1):
+            area = etree.SubElement(
+                page_el,
+                "div",
+                {"class": "ocr_carea", "id": f"block_{r}", "title": bbox(region.box)},
+            )
+            par = etree.SubElement(
+                area,
+                "p",
+                {"class": "ocr_par", "id": f"par_{r}", "title": bbox(region.box), **direction},
+            )
+            for line in region.lines:
+                ids["line"] += 1
+                line_el = etree.SubElement(
+                    par,
+                    "span",
+                    {
+                        "class": "ocr_line",
+                        "id": f"line_{ids['line']}",
+                        "title": f"{bbox(line.box)}; x_wconf {round(100 * line.score)}",
+                    },
+                )
+                for word in line.words:
+                    ids["word"] += 1
+                    word_el = etree.SubElement(
+                        line_el,
+                        "span",
+                        {
+                            "class": "ocrx_word",
+                            "id": f"word_{ids['word']}",
+                            "title": f"{bbox(word.box)}; x_wconf {round(100 * word.score)}",
+                        },
+                    )
+                    for glyph in word.glyphs:
+                        ids["glyph"] += 1
+                        x0, y0, x1, y1 = (round(v) for v in glyph.box)
+                        cinfo = etree.SubElement(
+                            word_el,
+                            "span",
+                            {
+                                "class": "ocrx_cinfo",
+                                "id": f"glyph_{ids['glyph']}",
+                                "title": f"x_bboxes {x0} {y0} {x1} {y1}; "
+                                f"x_confs {100 * glyph.score:.1f}",
+                            },
+                        )
+                        cinfo.text = glyph.char
+                    word_el.tail = " "  # text extracted from the hOCR keeps its spaces
+        path = out_dir / f"{page.name}{self.suffix}"
+        path.write_bytes(
+            etree.tostring(
+                html, xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True
+            )
+        )
+        return path

@@ -1,0 +1,130 @@
+"""Reading pages: imagine's pages/s and CER, per tile size, beside Tesseract's.
+
+    python tests/benchmarks/bench_ocr.py RUN_DIR [PAGES_DIR] [--tiles 0,512,1024]
+
+PAGES_DIR holds page images with ``<page>.gt.txt`` beside them (default: the run's demo
+eval pages). For each tile size imagine reads every page once as `imagine ocr` does
+(the model loaded and warmed up first) and prints pages/s, CER, the glyphs found, and
+where the time goes (network vs post-processing); when the `tesseract` command exists
+(Debian: tesseract-ocr) it reads the same pages (`-l eng --psm 6`) for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def demo_eval_pages(run_dir: Path) -> Path:
+    from imagine_core.pipeline import build
+    from imagine_core.runs import load_run
+
+    pipeline = load_run(run_dir)
+    reader = build(pipeline.eval_input_reader[0], pipeline)
+    return reader.ensure() / "eval"
+
+
+def cer_of(reads: dict[str, str], pages: list[Path]) -> float:
+    from imagine_core.pipeline import instantiate
+    from imagine_core.plugins import get_plugins
+
+    registry = get_plugins().registry
+    cer = instantiate(registry.get("evaluator", "character_error_rate"), None, None)
+    for page in pages:
+        truth = page.with_name(f"{page.stem}.gt.txt").read_text(encoding="utf-8")
+        cer.add_text(page.stem, truth, reads[page.stem])
+    return cer.result()["CER"]
+
+
+def imagine(run_dir: Path, pages: list[Path], tile: int) -> None:
+    import tensorflow as tf
+
+    from imagine_core.runs import load_detector
+    from imagine_plugins.ocr.command import components
+    from imagine_plugins.ocr.images import read_pages
+    from imagine_plugins.ocr.tiling import cut, tiles_of
+
+    pipeline, detector = load_detector(run_dir)
+    settings = type(pipeline.ocr)()
+    settings.CopyFrom(pipeline.ocr)
+    settings.tile_size = tile
+    reader, assembler, _ = components(settings)
+    images = {p.stem: next(read_pages(p)).image for p in pages}
+    size = reader.size_for(detector)
+    reader.read(detector, [images[pages[0].stem]])  # trace and warm up
+    reads, glyphs = {}, 0
+    start = time.perf_counter()
+    for name, image in images.items():
+        (found,) = reader.read(detector, [image])
+        glyphs += len(found)
+        regions = assembler.assemble(found, settings.direction)
+        reads[name] = "\n".join(line.text for region in regions for line in region.lines)
+    seconds = time.perf_counter() - start
+
+    # The network alone on the same tiles: the rest of the time is post-processing.
+    model = detector.model
+    network = tf.function(lambda x: model.predict(*model.preprocess(x), training=False))
+    image = images[pages[0].stem]
+    batch = np.stack(
+        [cut(image, t, size) for t in tiles_of(0, *image.shape[:2], size, settings.tile_overlap)]
+    ).astype(np.float32)
+    for chunk in range(0, len(batch), settings.batch_size):
+        network(tf.constant(batch[chunk : chunk + settings.batch_size]))  # trace
+    net_start = time.perf_counter()
+    for chunk in range(0, len(batch), settings.batch_size):
+        network(tf.constant(batch[chunk : chunk + settings.batch_size]))
+    net = time.perf_counter() - net_start
+    per_page = seconds / len(pages)
+    print(
+        f"imagine  tile {size:>4} ({len(batch):>2} tiles/page): {len(pages) / seconds:5.2f} pages/s"
+        f"  CER {cer_of(reads, pages):.4f}  glyphs {glyphs}"
+        f"  | per page {per_page * 1000:.0f} ms, network {net * 1000:.0f} ms"
+        f" ({net / per_page:.0%})"
+    )
+
+
+def tesseract(pages: list[Path]) -> None:
+    if shutil.which("tesseract") is None:
+        print("tesseract: not installed (apt-get install tesseract-ocr) — skipped")
+        return
+    reads = {}
+    start = time.perf_counter()
+    for page in pages:
+        proc = subprocess.run(
+            ["tesseract", str(page), "stdout", "-l", "eng", "--psm", "6"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        reads[page.stem] = proc.stdout
+    seconds = time.perf_counter() - start
+    version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True)
+    print(
+        f"tesseract {version.stdout.split()[1]} (--psm 6): {len(pages) / seconds:5.2f} pages/s"
+        f"  CER {cer_of(reads, pages):.4f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("pages_dir", type=Path, nargs="?")
+    parser.add_argument("--tiles", default="0,512,1024", help="tile sizes (0: the model's)")
+    args = parser.parse_args()
+    folder = args.pages_dir or demo_eval_pages(args.run_dir)
+    pages = sorted(p for p in folder.glob("*.png") if p.with_name(f"{p.stem}.gt.txt").is_file())
+    if not pages:
+        raise SystemExit(f"no pages with .gt.txt in {folder}")
+    print(f"{len(pages)} pages from {folder}")
+    for tile in (int(t) for t in args.tiles.split(",")):
+        imagine(args.run_dir, pages, tile)
+    tesseract(pages)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""`imagine ocr` end to end on a tiny trained run: every output per page, the same glyphs
+from the exported SavedModel, LabelImg XML for the annotation loop, and the run's CER
+reproduced by `imagine ocr` + `imagine eval --ocr`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_imagine
+from test_training import TINY
+
+from imagine_plugins.labelimg.voc import parse_voc
+
+pytestmark = pytest.mark.slow
+
+NMS = "model.ssd.post_processing.batch_non_max_suppression"
+# Two training steps read nothing above any sensible score: let every box through, so
+# that the outputs have glyphs to carry (and stay few).
+LOOSE = [f"{NMS}.score_threshold=0.0", f"{NMS}.max_total_detections=12", "ocr.min_score=0.0"]
+SUFFIXES = [".txt", ".json", ".hocr", ".alto.xml", ".page.xml", ".overlay.png"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("ocr-run")
+    result = run_imagine(
+        "run", *TINY, *LOOSE, "steps=2", f"hydra.run.dir={folder / 'run'}", cwd=folder
+    )
+    assert result.code == 0, result.err[-3000:]
+    return folder / "run"
+
+
+@pytest.fixture(scope="module")
+def eval_pages(tiny_run: Path) -> Path:
+    """The tiny run's held-out demo pages, with their .gt.txt."""
+    (folder,) = Path(os.environ["IMAGINE_CACHE"]).glob("demo/*/eval")
+    return folder
+
+
+def test_every_format_is_written_for_every_page(tiny_run, eval_pages, tmp_path):
+    result = run_imagine("ocr", "--model", str(tiny_run), str(eval_pages), "--out", str(tmp_path))
+    assert result.code == 0, result.err[-3000:]
+    pages = sorted(p.stem for p in eval_pages.glob("*.png"))
+    for stem in pages:
+        for suffix in SUFFIXES:
+            assert (tmp_path / f"{stem}{suffix}").is_file(), f"{stem}{suffix}"
+        data = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
+        assert data["glyphs"] and data["width"] == 256
+    assert "pages" in result.out and "mean confidence" in result.out
+
+
+def test_the_exported_savedmodel_reads_the_same_glyphs(tiny_run, eval_pages, tmp_path):
+    exported = run_imagine("export", str(tiny_run), "--out", str(tmp_path / "model"))
+    assert exported.code == 0, exported.err[-3000:]
+    assert (tmp_path / "model" / "saved_model.pb").is_file()
+    page = sorted(eval_pages.glob("*.png"))[0]
+    outputs = {}
+    for name, model in (("run", tiny_run), ("saved", tmp_path / "model")):
+        result = run_imagine(
+            "ocr",
+            "--model",
+            str(model),
+            str(page),
+            "--out",
+            str(tmp_path / name),
+            "--format",
+            "json",
+        )
+        assert result.code == 0, result.err[-3000:]
+        outputs[name] = json.loads((tmp_path / name / f"{page.stem}.json").read_text())
+    run, saved = outputs["run"]["glyphs"], outputs["saved"]["glyphs"]
+    assert [g["char"] for g in run] == [g["char"] for g in saved]
+    for a, b in zip(run, saved, strict=True):
+        assert a["box"] == pytest.approx(b["box"], abs=0.2)
+        assert a["score"] == pytest.approx(b["score"], abs=1e-3)
+
+
+def test_labelimg_xml_beside_each_page_reads_back(tiny_run, eval_pages, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for png in sorted(eval_pages.glob("*.png")):
+        shutil.copy(png, pages / png.name)
+    args = ["ocr", "--model", str(tiny_run), str(pages), "--out", str(tmp_path / "out")]
+    result = run_imagine(*args, "--labelimg", "--format", "txt")
+    assert result.code == 0, result.err[-3000:]
+    for png in pages.glob("*.png"):
+        example = parse_voc(png.with_suffix(".xml"))
+        read = (tmp_path / "out" / f"{png.stem}.txt").read_text(encoding="utf-8")
+        assert len(example.boxes) == len("".join(read.split()))
+    again = run_imagine(*args, "--labelimg", "--format", "txt")
+    assert again.code == 0 and "kept" in again.err  # corrections are never overwritten
+
+
+def test_ocr_then_eval_reproduces_the_runs_cer(tiny_run, eval_pages, tmp_path):
+    result = run_imagine("ocr", "--model", str(tiny_run), str(eval_pages), "--out", str(tmp_path))
+    assert result.code == 0, result.err[-3000:]
+    scored = run_imagine("eval", "--ocr", "--gt", str(eval_pages), str(tmp_path))
+    assert scored.code == 0, scored.err[-3000:]
+    ours = json.loads((tmp_path / "eval.json").read_text())["CER"]
+    runs = json.loads((tiny_run / "metrics.json").read_text())["CER"]
+    assert ours == pytest.approx(runs)
+    assert "most frequent errors" in scored.out
+
+
+def test_a_missing_model_is_a_clear_error(tmp_path):
+    page = tmp_path / "p.png"
+    page.write_bytes(b"")
+    result = run_imagine("ocr", "--model", str(tmp_path / "nope"), str(page))
+    assert result.code == 2
+    assert "no such model" in result.err and "Traceback" not in result.err

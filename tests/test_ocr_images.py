@@ -1,0 +1,76 @@
+"""Page images of every common kind come in as 8-bit RGB pages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imagine_core.errors import ImagineError
+from imagine_plugins.ocr.images import page_files, read_pages
+
+
+def _gradient(mode: str) -> Image.Image:
+    values = np.tile(np.linspace(0, 1, 40), (30, 1))
+    if mode == "I;16":
+        return Image.fromarray((values * 65535).astype(np.uint16))
+    gray = Image.fromarray((values * 255).astype(np.uint8), "L")
+    if mode == "P":
+        return gray.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    if mode == "RGBA":
+        rgba = gray.convert("RGBA")
+        rgba.putalpha(0)  # fully transparent: the page is white
+        return rgba
+    return gray.convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "I;16", "RGB", "RGBA", "1"])
+def test_every_mode_becomes_rgb_uint8(tmp_path, mode):
+    path = tmp_path / "page.png"
+    _gradient(mode).save(path)
+    (page,) = read_pages(path)
+    assert page.image.dtype == np.uint8 and page.image.shape == (30, 40, 3)
+    assert page.name == "page"
+
+
+def test_sixteen_bit_pages_keep_their_range(tmp_path):
+    _gradient("I;16").save(tmp_path / "deep.png")
+    (page,) = read_pages(tmp_path / "deep.png")
+    assert page.image[:, 0].max() == 0 and page.image[:, -1].min() == 255
+
+
+def test_transparent_pixels_are_white(tmp_path):
+    _gradient("RGBA").save(tmp_path / "clear.png")
+    (page,) = read_pages(tmp_path / "clear.png")
+    assert page.image.min() == 255
+
+
+def test_every_page_of_a_multipage_tiff(tmp_path):
+    path = tmp_path / "scan.tif"
+    first, *rest = [Image.new("L", (20 + i, 10), 255 * (i % 2)) for i in range(3)]
+    first.save(path, save_all=True, append_images=rest)
+    pages = list(read_pages(path))
+    assert [p.name for p in pages] == ["scan_p1", "scan_p2", "scan_p3"]
+    assert [p.image.shape[1] for p in pages] == [20, 21, 22]
+
+
+def test_folders_are_searched_and_files_kept_once(tmp_path):
+    for name in ("b.png", "a.jpg", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    files = page_files([tmp_path, tmp_path / "a.jpg"])
+    assert [f.name for f in files] == ["a.jpg", "b.png"]
+
+
+def test_an_empty_folder_or_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ImagineError, match="no page images"):
+        page_files([tmp_path])
+    with pytest.raises(ImagineError, match="no such file"):
+        page_files([tmp_path / "missing.png"])
+
+
+def test_a_broken_image_names_the_file(tmp_path):
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"not a png")
+    with pytest.raises(ImagineError, match="cannot read this image") as info:
+        list(read_pages(path))
+    assert str(path) in str(info.value.where)

@@ -1,0 +1,120 @@
+"""Glyphs to text: lines (skew, mixed heights, punctuation), columns, RTL and spacing.
+
+Glyph boxes come from real font metrics (DejaVu via Pillow), so ascenders, descenders,
+commas and quotes sit where a detector would find them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ocr_helpers import set_text
+
+from imagine_core.contracts import Glyph
+from imagine_plugins.datatools.demo.fonts import default_font, load_font
+from imagine_plugins.ocr.assemble import LineAssembler, otsu
+
+TEXT = [
+    "We hold these truths to be self-evident,",
+    "that all men are created equal; that they",
+    "are endowed by their Creator with certain",
+    'unalienable Rights: Life, Liberty (and) "joy".',
+]
+
+
+def read(glyphs: list[Glyph], direction: str = "ltr") -> str:
+    regions = LineAssembler().assemble(glyphs, direction)
+    return "\n".join(line.text for region in regions for line in region.lines)
+
+
+def shuffled(glyphs: list[Glyph], seed: int = 0) -> list[Glyph]:
+    order = np.random.default_rng(seed).permutation(len(glyphs))
+    return [glyphs[i] for i in order]
+
+
+def test_lines_words_and_punctuation_come_back_in_reading_order():
+    assert read(shuffled(set_text(TEXT))) == "\n".join(TEXT)
+
+
+@pytest.mark.parametrize("degrees", [-2.0, 2.0])
+def test_slightly_skewed_lines_stay_whole(degrees):
+    assert read(shuffled(set_text(TEXT, skew_degrees=degrees))) == "\n".join(TEXT)
+
+
+def test_tight_line_spacing_with_ascenders_and_descenders():
+    lines = ["gypsy jpg quay", "Thblk dfhkl Tb", "pqgy jyp gqyp"]
+    assert read(set_text(lines, spacing=1.05)) == "\n".join(lines)
+
+
+def test_mixed_glyph_heights_on_one_line():
+    big, small = load_font(default_font(), 32), load_font(default_font(), 16)
+    end = 30 + big.getlength("Big ")
+    top = 40 + big.getmetrics()[0] - small.getmetrics()[0]  # one baseline
+    glyphs = set_text(["Big"], size=32) + set_text(["small text"], size=16, left=end, top=top)
+    assert read(glyphs) == "Big small text"
+
+
+def test_two_columns_are_read_one_after_the_other():
+    left = ["In the first column", "we read these lines", "top to bottom."]
+    right = ["Only then does the", "second column come,", "also top down."]
+    glyphs = set_text(left) + set_text(right, left=300)
+    assert read(shuffled(glyphs)) == "\n".join(left + right)
+
+
+def test_right_to_left_reads_from_the_right():
+    lines = ["שלום עולם", "ספר טוב"]
+    glyphs = set_text(lines, rtl=True, width=300, size=24)
+    assert read(shuffled(glyphs), "rtl") == "\n".join(lines)
+
+
+def test_right_to_left_columns_start_on_the_right():
+    first, second = ["אבג דה", "כל מנ", "סע פצ"], ["וזח טי", "קר שת", "אב גד"]
+    glyphs = set_text(first, left=300, rtl=True, width=150) + set_text(second, rtl=True, width=150)
+    assert read(glyphs, "rtl") == "\n".join(first + second)
+
+
+@pytest.mark.parametrize("size", [16, 24, 40])
+def test_spaces_follow_each_lines_gaps_at_any_size(size):
+    lines = ["a bc def ghij", "Wide spacing in this line too"]
+    assert read(set_text(lines, size=size)) == "\n".join(lines)
+
+
+def test_a_line_without_spaces_gets_none():
+    assert read(set_text(["Unbroken", "two words"])) == "Unbroken\ntwo words"
+
+
+def test_letter_spaced_words_are_not_split_into_letters():
+    glyphs = []
+    for i, ch in enumerate("SPACED"):  # wide, even tracking: 0.5 of the height between letters
+        glyphs.append(Glyph((i * 30.0, 0.0, i * 30 + 20.0, 40.0), ch, 0.9))
+    for i, ch in enumerate("OUT"):
+        x = 6 * 30 + 60 + i * 30.0
+        glyphs.append(Glyph((x, 0.0, x + 20.0, 40.0), ch, 0.9))
+    assert read(glyphs) == "SPACED OUT"
+
+
+def test_diacritics_and_quotes_join_their_line():
+    glyphs = set_text(["cafe", "next"])
+    e = next(g for g in glyphs if g.char == "e")
+    accent = Glyph((e.box[0] + 2, e.box[1] - 7, e.box[2] - 2, e.box[1] - 2), "\u0301", 0.9)
+    text = read([*glyphs, accent])
+    assert text.splitlines()[1] == "next"
+    assert "\u0301" in text.splitlines()[0]
+
+
+def test_confidences_of_words_and_lines_are_glyph_means():
+    glyphs = set_text(["ab"])
+    glyphs[0].score, glyphs[1].score = 0.5, 1.0
+    (region,) = LineAssembler().assemble(glyphs)
+    assert region.lines[0].score == pytest.approx(0.75)
+    assert region.lines[0].words[0].score == pytest.approx(0.75)
+
+
+def test_no_glyphs_no_regions():
+    assert LineAssembler().assemble([]) == []
+
+
+def test_otsu_splits_two_groups():
+    threshold, separation = otsu(np.array([0.1, 0.12, 0.08, 0.6, 0.65, 0.11]))
+    assert 0.12 < threshold < 0.6
+    assert separation == pytest.approx(0.625 - 0.1025)
