@@ -103,6 +103,13 @@ class ModelDetector(Detector):
         return _unbatch(found, self.names)
 
 
+UNKNOWN = "\ufffd"  # a class the label map has no name for (num_classes > labels)
+
+
+def _name(names: list[str], label_id: int) -> str:
+    return names[label_id] if label_id < len(names) else UNKNOWN
+
+
 def _unbatch(found: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
     """Model output (ymin, xmin, ymax, xmax; 0-based classes, -1 padding) as page glyphs."""
     pages = []
@@ -114,7 +121,7 @@ def _unbatch(found: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
         pages.append(
             {
                 "boxes": [(b[1], b[0], b[3], b[2]) for b in boxes[keep].tolist()],
-                "labels": [names[int(c) + 1] for c in classes[keep]],
+                "labels": [_name(names, int(c) + 1) for c in classes[keep]],
                 "scores": [float(s) for s in scores[keep]],
             }
         )

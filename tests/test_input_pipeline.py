@@ -12,7 +12,7 @@ from imagine_core.config.validate import build_pipeline  # noqa: E402
 from imagine_core.plugins import get_plugins  # noqa: E402
 from imagine_plugins.datatools.convert import convert  # noqa: E402
 from imagine_plugins.tfrecord.augment import crop_boxes  # noqa: E402
-from imagine_plugins.tfrecord.pipeline import build_input  # noqa: E402
+from imagine_plugins.tfrecord.pipeline import build_input, fits_in_memory  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,23 @@ def test_batches_have_static_shapes_and_padded_boxes(records):
     boxes = batch["groundtruth_boxes"][0][:count].numpy()
     assert (boxes >= 0).all() and (boxes <= 1).all() and (boxes[:, 2] > boxes[:, 0]).all()
     assert len(label_map) == 7
+
+
+def test_small_datasets_are_decoded_once_and_kept_in_memory(records):
+    files = sorted(records.glob("train.record-*"))
+    assert fits_in_memory(files, 1)  # 120 x 60 pages: a few KiB decoded
+    assert not fits_in_memory(files, 0)  # 0 turns the cache off
+
+
+@pytest.mark.parametrize("cache_mb", [0, 2048])
+def test_cached_and_uncached_pipelines_give_the_same_kind_of_batches(records, cache_mb):
+    pipeline = _pipeline(records, f"+train_input_reader.decoded_cache_mb={cache_mb}")
+    data, _ = build_input(pipeline, training=True)
+    batches = [b["image"] for b in data.take(4)]
+    assert all(b.dtype == tf.float32 and b.shape == (2, 64, 64, 3) for b in batches)
+    # Tiles are cut from the uint8 page before the float conversion: the values stay pixels.
+    assert min(float(tf.reduce_min(b)) for b in batches) >= 0
+    assert max(float(tf.reduce_max(b)) for b in batches) <= 255
 
 
 def test_tile_keeps_a_glyph_only_when_most_of_it_is_inside():

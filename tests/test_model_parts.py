@@ -7,7 +7,7 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 
 from imagine_core.schema import proto_module  # noqa: E402
-from imagine_plugins.models import parts  # noqa: E402
+from imagine_plugins.models import losses, matchers, parts  # noqa: E402
 from imagine_plugins.runners import optim  # noqa: E402
 
 
@@ -72,15 +72,85 @@ def test_matcher_thresholds_decide_what_matches():
     assert indicators(0.4, 0.3) == [1, 1, -1]
 
 
+def test_bipartite_matcher_gives_each_box_one_anchor_greedily():
+    # 4 anchors x 2 boxes: anchor 1 is the best for both; box 0 wins it (0.9), box 1 takes
+    # its next best (anchor 2); anchors 0 and 3 stay negatives.
+    similarity = tf.constant([[0.1, 0.0], [0.9, 0.8], [0.2, 0.7], [0.0, 0.1]])
+    columns, indicators = matchers.GreedyBipartiteMatcher()(similarity)
+    assert indicators.numpy().tolist() == [-1, 1, 1, -1]
+    assert columns.numpy()[[1, 2]].tolist() == [0, 1]
+    empty = matchers.GreedyBipartiteMatcher()(tf.zeros([3, 0]))
+    assert empty[1].numpy().tolist() == [-1, -1, -1]
+
+
 def test_focal_gamma_changes_the_loss():
     predictions = tf.constant([[2.0, -1.0]])
     targets = tf.constant([[1.0, 0.0]])
 
     def loss(gamma):
         message = _message("losses", "SigmoidFocalClassificationLoss", gamma=gamma, alpha=0.25)
-        return float(parts.SigmoidFocalLoss(message)(predictions, targets, tf.ones([1])))
+        return float(losses.SigmoidFocalLoss(message)(predictions, targets, tf.ones([1])))
 
     assert loss(0.0) > loss(2.0) > 0
+
+
+LOGITS = tf.constant([[[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]]])  # 1 image, 2 anchors, 3 classes
+ONE_HOT = tf.constant([[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
+
+
+def test_weighted_sigmoid_is_the_sum_of_per_class_cross_entropies():
+    loss = losses.WeightedSigmoidLoss(_message("losses", "WeightedSigmoidClassificationLoss"))
+    p = tf.sigmoid(LOGITS)
+    expected = -tf.reduce_sum(ONE_HOT * tf.math.log(p) + (1 - ONE_HOT) * tf.math.log(1 - p))
+    assert float(loss(LOGITS, ONE_HOT, tf.ones([1, 2]))) == pytest.approx(float(expected), 1e-5)
+    # An anchor weighted 0 contributes nothing.
+    first = float(tf.reduce_sum(loss.per_anchor(LOGITS, ONE_HOT)[0, 0]))
+    assert float(loss(LOGITS, ONE_HOT, tf.constant([[1.0, 0.0]]))) == pytest.approx(first)
+
+
+def test_softmax_logit_scale_changes_the_loss():
+    def loss(scale):
+        message = _message("losses", "WeightedSoftmaxClassificationLoss", logit_scale=scale)
+        return float(losses.WeightedSoftmaxLoss(message)(LOGITS, ONE_HOT, tf.ones([1, 2])))
+
+    expected = -tf.reduce_sum(ONE_HOT * tf.nn.log_softmax(LOGITS))
+    assert loss(1.0) == pytest.approx(float(expected), 1e-5)
+    assert loss(4.0) != pytest.approx(loss(1.0))
+
+
+def test_l2_and_iou_localization_losses():
+    boxes = tf.constant([[[0.0, 0.0, 1.0, 1.0]]])
+    shifted = tf.constant([[[0.0, 0.5, 1.0, 1.5]]])  # half overlaps: IoU 1/3
+    l2 = losses.WeightedL2Loss(_message("losses", "WeightedL2LocalizationLoss"))
+    assert float(l2(boxes, shifted, tf.ones([1, 1]))) == pytest.approx(0.5 * 2 * 0.25)
+    iou = losses.WeightedIouLoss(_message("losses", "WeightedIOULocalizationLoss"))
+    assert iou.needs_boxes
+    assert float(iou(boxes, shifted, tf.ones([1, 1]))) == pytest.approx(2 / 3)
+    assert float(iou(boxes, boxes, tf.ones([1, 1]))) == pytest.approx(0.0)
+
+
+def _miner(**fields):
+    return losses.HardExampleMiner(_message("losses", "HardExampleMiner", **fields))
+
+
+def test_hard_example_miner_keeps_positives_and_the_hardest_negatives():
+    # Six anchors in a row, apart from one another; anchor 0 is the glyph.
+    boxes = tf.constant([[[0.0, i * 0.2, 0.1, i * 0.2 + 0.1] for i in range(6)]])
+    cls = tf.constant([[0.5, 0.1, 0.9, 0.3, 0.8, 0.2]])
+    positives = tf.constant([[True, False, False, False, False, False]])
+    mined = _miner(num_hard_examples=10, iou_threshold=0.7, max_negatives_per_positive=2)
+    weights = mined(cls, tf.zeros_like(cls), boxes, positives).numpy()[0].tolist()
+    assert weights == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]  # the glyph, and the two worst misses
+    looser = _miner(num_hard_examples=10, iou_threshold=0.7, max_negatives_per_positive=3)
+    assert looser(cls, tf.zeros_like(cls), boxes, positives).numpy().sum() == 4
+
+
+def test_hard_example_miner_suppresses_overlapping_negatives():
+    boxes = tf.constant([[[0.0, 0.0, 0.1, 0.1], [0.0, 0.0, 0.1, 0.11], [0.5, 0.5, 0.6, 0.6]]])
+    cls = tf.constant([[0.9, 0.8, 0.1]])
+    positives = tf.constant([[False, False, False]])
+    mined = _miner(num_hard_examples=3, iou_threshold=0.5, min_negatives_per_image=3)
+    assert mined(cls, tf.zeros_like(cls), boxes, positives).numpy().tolist() == [[1.0, 0.0, 1.0]]
 
 
 def test_box_coder_scales_change_the_codes():

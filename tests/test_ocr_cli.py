@@ -112,3 +112,16 @@ def test_a_missing_model_is_a_clear_error(tmp_path):
     result = run_imagine("ocr", "--model", str(tmp_path / "nope"), str(page))
     assert result.code == 2
     assert "no such model" in result.err and "Traceback" not in result.err
+
+
+def test_the_run_shows_sample_pages_and_metrics_in_tensorboard(tiny_run):
+    import tensorflow as tf
+
+    tags = {
+        value.tag
+        for events in (tiny_run / "eval").glob("events.out.tfevents.*")
+        for event in tf.compat.v1.train.summary_iterator(str(events))
+        for value in event.summary.value
+    }
+    assert "pages/eval_0000" in tags
+    assert {"metrics/CER", "metrics/mAP"} <= tags

@@ -12,9 +12,9 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from imagine_core.contracts import Detector
+from imagine_core.contracts import Detector, Glyph
 from imagine_core.errors import ImagineError
-from imagine_plugins.ocr.tiling import TiledPageReader, origins, owned
+from imagine_plugins.ocr.tiling import TiledPageReader, origins, owned, suppress_overlaps
 
 
 def coded_page(height: int, width: int) -> np.ndarray:
@@ -75,7 +75,7 @@ def test_every_glyph_is_found_once_in_page_coordinates(height, width):
 
 def test_glyphs_larger_than_the_overlap_still_come_once():
     glyphs = [(50.0, 50.0, 90.0, 90.0, "W")]  # 40 px, overlap 16: cut pieces survive
-    reader = TiledPageReader(tile_size=64, overlap=16, nms_iou=0.3)
+    reader = TiledPageReader(tile_size=64, overlap=16, max_overlap=0.3)
     (found,) = reader.read(Oracle(glyphs), [coded_page(160, 160)])
     assert [g.char for g in found] == ["W"]
 
@@ -106,3 +106,12 @@ def test_tile_size_defaults_to_the_models_and_fits_its_stride():
 def test_an_overlap_as_big_as_the_tile_is_refused():
     with pytest.raises(ImagineError, match="overlap"):
         TiledPageReader(tile_size=64, overlap=64)
+
+
+def test_a_thin_double_inside_a_better_glyph_is_dropped_neighbours_stay():
+    i = Glyph((10.0, 0.0, 14.0, 20.0), "i", 0.9)
+    double = Glyph((11.0, 2.0, 13.0, 20.0), "l", 0.4)  # IoU 0.45, but 100% inside the 'i'
+    neighbour = Glyph((15.0, 0.0, 25.0, 20.0), "n", 0.8)  # touches the 'i', shares nothing
+    kerned = Glyph((23.0, 0.0, 33.0, 20.0), "o", 0.7)  # shares 20% of its box with the 'n'
+    kept = suppress_overlaps([double, i, neighbour, kerned], 0.5)
+    assert [g.char for g in kept] == ["i", "n", "o"]

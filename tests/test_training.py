@@ -27,8 +27,13 @@ TINY = [
     "model.ssd.image_resizer.fixed_shape_resizer.height=64",
     "model.ssd.image_resizer.fixed_shape_resizer.width=64",
 ]
-BUILDABLE = ["glyph_retinanet_small", "ssd_mobilenet_v1_fpn", "ssd_resnet50_fpn"]
-NOT_YET = {"ssd_mobilenet_v2": "ssd_anchor_generator", "faster_rcnn_resnet50": "faster_rcnn"}
+BUILDABLE = [
+    "glyph_retinanet_small",
+    "ssd_mobilenet_v1_fpn",
+    "ssd_resnet50_fpn",
+    "ssd_mobilenet_v2",
+]
+NOT_YET = {"faster_rcnn_resnet50": "faster_rcnn"}
 
 
 def _run(tmp_path: Path, *args: str, folder: str = "run"):
@@ -53,6 +58,7 @@ def test_model_trains_two_steps_and_evaluates(tmp_path, model):
     assert {"mAP", "CER", "primary"} <= set(metrics)
     assert (tmp_path / "run" / "checkpoints" / "checkpoint").is_file()
     assert list((tmp_path / "run" / "train").glob("events.out.tfevents.*"))  # TensorBoard
+    assert list((tmp_path / "run" / "eval").glob("events.out.tfevents.*"))  # sample pages
 
 
 @pytest.mark.parametrize("model", sorted(NOT_YET))

@@ -14,7 +14,6 @@ from imagine_core.contracts import (
     BoxCoder,
     BoxPredictor,
     FeatureExtractor,
-    Loss,
     Matcher,
     SimilarityCalculator,
 )
@@ -144,6 +143,7 @@ class MultiscaleAnchors(AnchorGenerator):
     def __init__(self, config: Any):
         self.config = config
         self.aspect_ratios = list(config.aspect_ratios) or [1.0, 2.0, 0.5]
+        self.min_level, self.max_level = config.min_level, config.max_level
 
     @property
     def per_location(self) -> int:
@@ -211,28 +211,3 @@ class FasterRcnnCoder(BoxCoder):
         from official.vision.utils.object_detection import box_list
 
         return self.op.decode(codes, box_list.BoxList(anchors)).get()
-
-
-class SigmoidFocalLoss(Loss):
-    def __init__(self, config: Any):
-        import tf_keras
-        from official.vision.losses import focal_loss
-
-        self.op = focal_loss.FocalLoss(
-            alpha=config.alpha if config.HasField("alpha") else 0.25,
-            gamma=config.gamma,
-            reduction=tf_keras.losses.Reduction.SUM,
-        )
-
-    def __call__(self, predictions, targets, weights):
-        return self.op(y_true=targets, y_pred=predictions, sample_weight=weights)
-
-
-class SmoothL1Loss(Loss):
-    def __init__(self, config: Any):
-        import tf_keras
-
-        self.op = tf_keras.losses.Huber(config.delta, reduction=tf_keras.losses.Reduction.SUM)
-
-    def __call__(self, predictions, targets, weights):
-        return self.op(y_true=targets, y_pred=predictions, sample_weight=weights)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from imagine_core import hookimpl
-from imagine_plugins.models import parts
+from imagine_plugins.models import classic_ssd, losses, matchers, parts
+
+LOSSES = {
+    "weighted_sigmoid": (losses.WeightedSigmoidLoss, "WeightedSigmoidClassificationLoss"),
+    "weighted_softmax": (losses.WeightedSoftmaxLoss, "WeightedSoftmaxClassificationLoss"),
+    "weighted_l2": (losses.WeightedL2Loss, "WeightedL2LocalizationLoss"),
+    "weighted_iou": (losses.WeightedIouLoss, "WeightedIOULocalizationLoss"),
+}
 
 
 def _message(module: str, name: str) -> Any:
@@ -43,6 +50,26 @@ def imagine_register(registry):
             description=f"Model Garden {parts.BACKBONES[name][1]} backbone with an FPN",
         )
     add(
+        "feature_extractor",
+        "ssd_mobilenet_v2",
+        factory=lambda config, slot, pipeline=None: classic_ssd.ClassicSsdExtractor(slot),
+        description="classic SSD: Model Garden MobileNetV2 + extra stride-2 layers",
+    )
+    add(
+        "box_predictor",
+        "convolutional_box_predictor",
+        factory=_part(classic_ssd.ConvolutionalPredictor),
+        config_type=_message("box_predictor", "ConvolutionalBoxPredictor"),
+        description="classic SSD: separate convolutions on every feature map",
+    )
+    add(
+        "anchor_generator",
+        "ssd_anchor_generator",
+        factory=_part(classic_ssd.SsdAnchors),
+        config_type=_message("anchor_generator", "SsdAnchorGenerator"),
+        description="classic SSD anchors: linear scales over the maps, aspect ratios",
+    )
+    add(
         "box_predictor",
         "weight_shared_convolutional_box_predictor",
         factory=_part(parts.WeightSharedPredictor),
@@ -67,6 +94,13 @@ def imagine_register(registry):
         config_type=_message("matcher", "ArgMaxMatcher"),
     )
     add(
+        "matcher",
+        "bipartite_matcher",
+        factory=_part(matchers.GreedyBipartiteMatcher),
+        config_type=_message("matcher", "BipartiteMatcher"),
+        description="greedy bipartite: each ground-truth box gets its one best anchor",
+    )
+    add(
         "box_coder",
         "faster_rcnn_box_coder",
         factory=_part(parts.FasterRcnnCoder),
@@ -75,15 +109,23 @@ def imagine_register(registry):
     add(
         "loss",
         "weighted_sigmoid_focal",
-        factory=_part(parts.SigmoidFocalLoss),
+        factory=_part(losses.SigmoidFocalLoss),
         config_type=_message("losses", "SigmoidFocalClassificationLoss"),
     )
     add(
         "loss",
         "weighted_smooth_l1",
-        factory=_part(parts.SmoothL1Loss),
+        factory=_part(losses.SmoothL1Loss),
         config_type=_message("losses", "WeightedSmoothL1LocalizationLoss"),
     )
+    for name, (cls, message) in LOSSES.items():
+        add(
+            "loss",
+            name,
+            factory=_part(cls),
+            config_type=_message("losses", message),
+            description=(cls.__doc__ or "").splitlines()[0],
+        )
 
 
 @hookimpl
@@ -103,9 +145,11 @@ def imagine_reads():
     nms = "model.ssd.post_processing.batch_non_max_suppression"
     return [
         "model.ssd.num_classes",
+        "model.ssd.freeze_batchnorm",
         "model.ssd.normalize_loss_by_num_matches",
         "model.ssd.normalize_loc_loss_by_codesize",
         "model.ssd.similarity_calculator.iou_similarity",
+        "model.ssd.matcher.bipartite_matcher",
         "model.ssd.box_coder.faster_rcnn_box_coder.*",
         "model.ssd.loss.classification_loss.weighted_sigmoid_focal.alpha",
         "model.ssd.loss.classification_loss.weighted_sigmoid_focal.gamma",
@@ -145,4 +189,49 @@ def imagine_reads():
         f"{nms}.iou_threshold",
         f"{nms}.max_total_detections",
         f"{nms}.use_class_agnostic_nms",
+        *(f"model.ssd.loss.classification_loss.{name}*" for name in LOSSES),
+        *(f"model.ssd.loss.localization_loss.{name}*" for name in LOSSES),
+        *(
+            f"model.ssd.loss.hard_example_miner.{f}"
+            for f in (
+                "num_hard_examples",
+                "iou_threshold",
+                "loss_type",
+                "max_negatives_per_positive",
+                "min_negatives_per_image",
+            )
+        ),
+        f"{extractor}.min_depth",
+        f"{extractor}.use_depthwise",
+        *(
+            f"model.ssd.box_predictor.convolutional_box_predictor.{f}"
+            for f in (
+                "min_depth",
+                "max_depth",
+                "num_layers_before_predictor",
+                "use_dropout",
+                "dropout_keep_probability",
+                "kernel_size",
+                "box_code_size",
+                "class_prediction_bias_init",
+            )
+        ),
+        *(
+            f"model.ssd.box_predictor.convolutional_box_predictor.conv_hyperparams.{h}*"
+            for h in hyper
+        ),
+        *(
+            f"model.ssd.anchor_generator.ssd_anchor_generator.{f}"
+            for f in (
+                "num_layers",
+                "min_scale",
+                "max_scale",
+                "scales",
+                "aspect_ratios",
+                "interpolated_scale_aspect_ratio",
+                "reduce_boxes_in_lowest_layer",
+                "base_anchor_height",
+                "base_anchor_width",
+            )
+        ),
     ]

@@ -12,7 +12,12 @@ from typing import Any
 
 from imagine_core.contracts import MetaArchitecture
 from imagine_core.errors import ImagineError
+from imagine_plugins.models.losses import HardExampleMiner
 
+# Model Garden's NMS: its default ('v2') spends seconds per page on a CPU, 'batched'
+# (tf.image.combined_non_max_suppression) milliseconds for the same accuracy
+# (tests/benchmarks/bench_ocr.py --nms batched,v2 compares them).
+NMS_VERSION = "batched"
 # ImageNet statistics, as Model Garden normalises its inputs.
 MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)
 STDDEV_RGB = (0.229 * 255, 0.224 * 255, 0.225 * 255)
@@ -36,14 +41,13 @@ class RetinaNetDetector(MetaArchitecture):
         self.ssd = ssd
         self.num_classes = ssd.num_classes
         self.anchor_generator = build(ssd.anchor_generator, pipeline)
-        anchors = ssd.anchor_generator.multiscale_anchor_generator
-        self.min_level, self.max_level = anchors.min_level, anchors.max_level
-        extractor = build(ssd.feature_extractor, pipeline)
+        extractor = self.extractor = build(ssd.feature_extractor, pipeline)
         predictor = build(ssd.box_predictor, pipeline)
         required = (
             (extractor, f"the feature extractor {ssd.feature_extractor.type!r}", "build"),
             (predictor, "the box predictor", "build"),
             (self.anchor_generator, "the anchor generator", "per_location"),
+            (self.anchor_generator, "the anchor generator", "min_level"),
         )
         for part, name, needs in required:
             if not hasattr(part, needs):
@@ -52,6 +56,8 @@ class RetinaNetDetector(MetaArchitecture):
                     where="model.ssd",
                     fix="see docs/models.md: what a part of a RetinaNet needs",
                 )
+        self.min_level = self.anchor_generator.min_level
+        self.max_level = self.anchor_generator.max_level
         backbone, decoder = extractor.build(self.min_level, self.max_level)
         head = predictor.build(
             self.min_level, self.max_level, self.num_classes + 1, self.anchor_generator.per_location
@@ -61,6 +67,11 @@ class RetinaNetDetector(MetaArchitecture):
         self.box_coder = build(ssd.box_coder, pipeline)
         self.classification_loss = build(ssd.loss.classification_loss, pipeline)
         self.localization_loss = build(ssd.loss.localization_loss, pipeline)
+        self.miner = (
+            HardExampleMiner(ssd.loss.hard_example_miner)
+            if ssd.loss.HasField("hard_example_miner")
+            else None
+        )
         self.gather = target_gather.TargetGather()
         nms = ssd.post_processing.batch_non_max_suppression
         generator = detection_generator.MultilevelDetectionGenerator(
@@ -69,12 +80,14 @@ class RetinaNetDetector(MetaArchitecture):
             pre_nms_score_threshold=max(nms.score_threshold, 1e-8),
             nms_iou_threshold=nms.iou_threshold,
             max_num_detections=nms.max_total_detections,
-            nms_version="batched",  # the v2 default spends seconds per page on a CPU
+            nms_version=NMS_VERSION,
             box_coder_weights=self.box_coder.weights,
         )
         import tf_keras
 
         _ = head(decoder(backbone(tf_keras.Input([None, None, 3]))))  # creates the head's weights
+        # predict() hands the model its anchors, so these only describe them.
+        multiscale = ssd.anchor_generator.multiscale_anchor_generator
         self.model = retinanet_model.RetinaNetModel(
             backbone,
             decoder,
@@ -82,10 +95,15 @@ class RetinaNetDetector(MetaArchitecture):
             generator,
             min_level=self.min_level,
             max_level=self.max_level,
-            num_scales=anchors.scales_per_octave,
-            aspect_ratios=self.anchor_generator.aspect_ratios,
-            anchor_size=anchors.anchor_scale,
+            num_scales=multiscale.scales_per_octave,
+            aspect_ratios=list(self.anchor_generator.aspect_ratios),
+            anchor_size=multiscale.anchor_scale,
         )
+        if ssd.freeze_batchnorm:
+            # A frozen tf_keras BatchNormalization also normalises with its moving statistics.
+            for layer in self.model.submodules:
+                if isinstance(layer, tf_keras.layers.BatchNormalization):
+                    layer.trainable = False
 
     @property
     def trainable_variables(self) -> list[Any]:
@@ -98,7 +116,15 @@ class RetinaNetDetector(MetaArchitecture):
         return self.model.losses
 
     def stride(self) -> int:
-        return 2**self.max_level
+        """Image sides must be multiples of this: the FPN adds maps of exact halves."""
+        return getattr(self.extractor, "size_multiple", None) or 2**self.max_level
+
+    def _anchors(self, height: int, width: int):
+        import tensorflow as tf
+
+        return tf.concat(
+            [tf.reshape(v, [-1, 4]) for v in self.anchor_generator((height, width)).values()], 0
+        )
 
     def label_fn(self, example: dict[str, Any]) -> dict[str, Any]:
         """Anchor targets for one padded example of the input pipeline (static size)."""
@@ -136,28 +162,56 @@ class RetinaNetDetector(MetaArchitecture):
         return normalised, tf.tile(shapes[None], [tf.shape(images)[0], 1])
 
     def predict(self, images, true_image_shapes, training: bool = True):
-        return self.model(images, image_shape=true_image_shapes, training=training)
+        import tensorflow as tf
+
+        if training:
+            return self.model(images, image_shape=true_image_shapes, training=True)
+        batch = tf.shape(images)[0]
+        anchors = {
+            level: tf.tile(boxes[None], [batch, 1, 1, 1])
+            for level, boxes in self.anchor_generator(tuple(images.shape[1:3])).items()
+        }
+        return self.model(
+            images, image_shape=true_image_shapes, anchor_boxes=anchors, training=False
+        )
+
+    def _decode(self, codes, anchors):
+        """Box encodings [batch, anchors, 4] to boxes, against the flat anchors."""
+        import tensorflow as tf
+
+        batch = tf.shape(codes)[0]
+        tiled = tf.tile(anchors, [batch, 1])
+        return tf.reshape(self.box_coder.decode(tf.reshape(codes, [-1, 4]), tiled), tf.shape(codes))
 
     def loss(self, predictions, groundtruth):
         import tensorflow as tf
         from official.vision.losses import loss_utils
 
         cls_weights, box_weights = groundtruth["cls_weights"], groundtruth["box_weights"]
+        classes = self.num_classes + 1
+        flat = loss_utils.multi_level_flatten
+        cls_pred = flat(predictions["cls_outputs"], last_dim=classes)
+        cls_true = tf.one_hot(flat(groundtruth["cls_targets"], last_dim=None), classes)
+        box_pred = flat(predictions["box_outputs"], last_dim=4)
+        box_true = flat(groundtruth["box_targets"], last_dim=4)
+        decode_loc = getattr(self.localization_loss, "needs_boxes", False)
+        if decode_loc or self.miner is not None:
+            anchors = self._anchors(*groundtruth["image"].shape[1:3])
+            decoded_pred = self._decode(box_pred, anchors)
+        if decode_loc:  # e.g. the IoU loss compares boxes, not their encodings
+            box_pred, box_true = decoded_pred, self._decode(box_true, anchors)
+        if self.miner is not None:
+            cls_weights = cls_weights * self.miner(
+                self.classification_loss.per_anchor(cls_pred, cls_true),
+                self.localization_loss.per_anchor(box_pred, box_true),
+                tf.stop_gradient(decoded_pred),
+                box_weights > 0,
+            )
         if self.ssd.normalize_loss_by_num_matches:
             matches = tf.reduce_sum(box_weights) + 1.0
             cls_weights, box_weights = cls_weights / matches, box_weights / matches
-        classes = self.num_classes + 1
-        flat = loss_utils.multi_level_flatten
-        cls_loss = self.classification_loss(
-            flat(predictions["cls_outputs"], last_dim=classes),
-            tf.one_hot(flat(groundtruth["cls_targets"], last_dim=None), classes),
-            cls_weights,
-        )
-        box_loss = self.localization_loss(
-            flat(predictions["box_outputs"], last_dim=4),
-            flat(groundtruth["box_targets"], last_dim=4),
-            box_weights,
-        )
+        cls_loss = self.classification_loss(cls_pred, cls_true, cls_weights)
+        box_loss = self.localization_loss(box_pred, box_true, box_weights)
         if self.ssd.normalize_loc_loss_by_codesize:
             box_loss = box_loss / 4.0
         return {

@@ -33,7 +33,7 @@ def _tiled(config=None, slot=None, pipeline=None):
         overlap=settings.tile_overlap,
         min_score=settings.min_score,
         low_confidence=settings.low_confidence,
-        nms_iou=settings.nms_iou_threshold,
+        max_overlap=settings.max_overlap,
         batch_size=settings.batch_size,
     )
 
@@ -52,7 +52,7 @@ def imagine_register(registry):
         "page_reader",
         "tiled",
         factory=_tiled,
-        description="overlapping tiles at the model's size, batched, merged by ownership + NMS",
+        description="overlapping tiles at the model's size, batched, merged; overlaps suppressed",
     )
     registry.add(
         "text_assembler",

@@ -1,5 +1,6 @@
 """Evaluation at the end of a run: read every eval page as `imagine ocr` does (the
-pipeline's page reader, tiles and all), feed the evaluators, print and save the metrics."""
+pipeline's page reader, tiles and all), feed the evaluators, print and save the metrics,
+and show sample pages with their boxes in TensorBoard."""
 
 from __future__ import annotations
 
@@ -28,6 +29,48 @@ def page_reader(pipeline: Any) -> Any:
     return instantiate(record, settings, pipeline)
 
 
+class SamplePages:
+    """The first ``eval_config.num_visualizations`` eval pages with the boxes of the glyphs
+    read from them, as TensorBoard images (``RUN_DIR/eval``), beside the metrics."""
+
+    def __init__(self, pipeline: Any, run_dir: Path):
+        import tensorflow as tf
+
+        self.limit = pipeline.eval_config.num_visualizations
+        self.min_score = pipeline.ocr.min_score
+        self.step = pipeline.train_config.num_steps
+        self.writer = tf.summary.create_file_writer(str(run_dir / "eval"))
+        self.shown = 0
+
+    def add(self, name: str, page: np.ndarray, glyphs: list[Any]) -> None:
+        import tensorflow as tf
+
+        if self.shown >= self.limit:
+            return
+        self.shown += 1
+        h, w = page.shape[:2]
+        boxes = [
+            [g.box[1] / h, g.box[0] / w, g.box[3] / h, g.box[2] / w]
+            for g in glyphs
+            if g.score >= self.min_score
+        ]
+        image = tf.image.convert_image_dtype(tf.constant(page[None]), tf.float32)
+        if boxes:
+            image = tf.image.draw_bounding_boxes(
+                image, tf.constant([boxes], tf.float32), tf.constant([[0.0, 0.35, 1.0, 1.0]])
+            )
+        with self.writer.as_default():
+            tf.summary.image(f"pages/{name}", image, step=self.step)
+
+    def metrics(self, metrics: dict[str, float]) -> None:
+        import tensorflow as tf
+
+        with self.writer.as_default():
+            for key, value in metrics.items():
+                tf.summary.scalar(f"metrics/{key}", value, step=self.step)
+        self.writer.flush()
+
+
 def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> dict[str, float]:
     from PIL import Image
     from rich.progress import track
@@ -44,6 +87,7 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
     }
     detector = ModelDetector(model, label_map, input_size(pipeline))
     reader = page_reader(pipeline)
+    samples = SamplePages(pipeline, run_dir)
     metrics: dict[str, float] = {}
     for reader_config in pipeline.eval_input_reader:
         examples = Checker("strict").run(build(reader_config, pipeline)).examples
@@ -62,6 +106,7 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
                 "text": example.text,
             }
             (glyphs,) = reader.read(detector, [page])
+            samples.add(truth["name"], page, glyphs)
             found = {
                 "boxes": [g.box for g in glyphs],
                 "labels": [g.char for g in glyphs],
@@ -77,6 +122,7 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
         metrics["primary"] = metrics["CER"]
     elif "mAP" in metrics:
         metrics["primary"] = metrics["mAP"]
+    samples.metrics(metrics)
     table = Table(title="evaluation")
     table.add_column("metric")
     table.add_column("value", justify="right")

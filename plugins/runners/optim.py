@@ -54,9 +54,9 @@ class ExponentialDecay(Schedule):
             exponent = tf.floor(exponent)
         rate = c.initial_learning_rate * tf.pow(c.decay_factor, tf.maximum(exponent, 0.0))
         rate = tf.maximum(rate, c.min_learning_rate)
-        return tf.where(
-            step < c.burnin_steps, tf.constant(c.burnin_learning_rate or rate, tf.float32), rate
-        )
+        # The TF OD API: a burn-in rate of 0 means the initial rate.
+        burnin = c.burnin_learning_rate or c.initial_learning_rate
+        return tf.where(step < c.burnin_steps, tf.constant(burnin, tf.float32), rate)
 
 
 class ManualStep(Schedule):

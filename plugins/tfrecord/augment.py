@@ -134,6 +134,8 @@ def crop_boxes(boxes: Any, labels: Any, window: Any, min_inside: float) -> tuple
 class RandomTileCrop(_Step):
     """A tile of the page at the model's input size (pages are large, glyphs small)."""
 
+    any_dtype = True  # runs on the uint8 page, before the (page-sized) float conversion
+
     def __call__(self, image, boxes, labels):
         tf = _tf()
         shape = tf.shape(image)
@@ -151,27 +153,75 @@ class RandomTileCrop(_Step):
         return tile, boxes, labels
 
 
+def random_crop(image, boxes, labels, covered, aspect, area, overlap, keep_chance):
+    """A crop holding at least ``covered`` of some box, boxes kept by ``overlap``; with
+    chance ``keep_chance`` the image is left as it is (the TF OD API's random_coef)."""
+    tf = _tf()
+    begin, size, window = tf.image.sample_distorted_bounding_box(
+        tf.shape(image),
+        bounding_boxes=boxes[None],
+        min_object_covered=covered,
+        aspect_ratio_range=aspect,
+        area_range=area,
+        max_attempts=100,
+        use_image_if_no_bounding_boxes=True,
+    )
+    cropped = tf.slice(image, begin, size)
+    kept_boxes, kept_labels = crop_boxes(boxes, labels, window[0, 0], overlap)
+    return tf.cond(
+        tf.random.uniform([]) < keep_chance,
+        lambda: (image, boxes, labels),
+        lambda: (cropped, kept_boxes, kept_labels),
+    )
+
+
 class RandomCropImage(_Step):
     """TF OD API's random_crop_image: area and aspect ranges, boxes kept by overlap_thresh."""
 
+    any_dtype = True
+
+    def __call__(self, image, boxes, labels):
+        c = self.config
+        return random_crop(
+            image,
+            boxes,
+            labels,
+            c.min_object_covered,
+            (c.min_aspect_ratio, c.max_aspect_ratio),
+            (c.min_area, c.max_area),
+            c.overlap_thresh,
+            c.random_coef,
+        )
+
+
+# The TF OD API's ssd_random_crop operations when a config lists none.
+SSD_CROPS = [
+    (covered, (0.5, 2.0), (0.1, 1.0), covered, 0.15)
+    for covered in (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+]
+
+
+class SsdRandomCrop(_Step):
+    """TF OD API's ssd_random_crop: one of its operations, chosen at random, per image."""
+
+    any_dtype = True
+
     def __call__(self, image, boxes, labels):
         tf = _tf()
-        c = self.config
-        begin, size, window = tf.image.sample_distorted_bounding_box(
-            tf.shape(image),
-            bounding_boxes=boxes[None],
-            min_object_covered=c.min_object_covered,
-            aspect_ratio_range=(c.min_aspect_ratio, c.max_aspect_ratio),
-            area_range=(c.min_area, c.max_area),
-            max_attempts=100,
-            use_image_if_no_bounding_boxes=True,
-        )
-        cropped = tf.slice(image, begin, size)
-        kept_boxes, kept_labels = crop_boxes(boxes, labels, window[0, 0], c.overlap_thresh)
-        return tf.cond(
-            tf.random.uniform([]) < c.random_coef,  # TF OD API: the chance to keep the original
-            lambda: (image, boxes, labels),
-            lambda: (cropped, kept_boxes, kept_labels),
+        operations = [
+            (
+                o.min_object_covered,
+                (o.min_aspect_ratio, o.max_aspect_ratio),
+                (o.min_area, o.max_area),
+                o.overlap_thresh,
+                o.random_coef,
+            )
+            for o in self.config.operations
+        ] or SSD_CROPS
+        choice = tf.random.uniform([], 0, len(operations), dtype=tf.int32)
+        return tf.switch_case(
+            choice,
+            [lambda op=op: random_crop(image, boxes, labels, *op) for op in operations],
         )
 
 
@@ -197,6 +247,7 @@ STEPS = {
     "random_rotation": RandomRotation,
     "random_tile_crop": RandomTileCrop,
     "random_crop_image": RandomCropImage,
+    "ssd_random_crop": SsdRandomCrop,
     "random_horizontal_flip": RandomHorizontalFlip,
 }
 # Steps that turn glyphs into other characters.

@@ -77,6 +77,27 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
     return sorted(target.glob("data.record-*")), label_map
 
 
+def fits_in_memory(files: list[Path], budget_mb: int) -> bool:
+    """Whether the decoded images of these records take at most ``budget_mb`` MiB
+    (encoded sizes rule most datasets out at once; the rest are counted by their
+    height and width features, without decoding)."""
+    import tensorflow as tf
+
+    budget = budget_mb * 2**20
+    if not budget or sum(f.stat().st_size for f in files) > budget:
+        return False
+    keys = ("image/height", "image/width")
+    sizes = {k: tf.io.FixedLenFeature([], tf.int64, default_value=-1) for k in keys}
+    total = 0
+    for raw in tf.data.TFRecordDataset([str(f) for f in files]):
+        parsed = tf.io.parse_single_example(raw, sizes)
+        height, width = int(parsed["image/height"]), int(parsed["image/width"])
+        total += height * width * 3
+        if height < 0 or width < 0 or total > budget:
+            return False
+    return True
+
+
 def build_input(
     pipeline: Any,
     *,
@@ -144,10 +165,7 @@ def build_input(
 
     def decode(raw):
         parsed = tf.io.parse_single_example(raw, spec)
-        image = tf.cast(
-            tf.io.decode_image(parsed["image/encoded"], channels=3, expand_animations=False),
-            tf.float32,
-        )
+        image = tf.io.decode_image(parsed["image/encoded"], channels=3, expand_animations=False)
         dense = {
             k: tf.sparse.to_dense(v) for k, v in parsed.items() if isinstance(v, tf.SparseTensor)
         }
@@ -165,8 +183,13 @@ def build_input(
             return tf.identity(image), boxes, labels
 
     def prepare(image, boxes, labels):
-        for step in steps:
+        floats = False
+        for step in steps:  # crops first on uint8: converting a whole page costs more
+            if not floats and not getattr(step, "any_dtype", False):
+                image, floats = tf.cast(image, tf.float32), True
             image, boxes, labels = step(image, boxes, labels)
+        if not floats:
+            image = tf.cast(image, tf.float32)
         image, true_shape = resizer(image)
         count = tf.minimum(tf.shape(boxes)[0], max_boxes)
         boxes = tf.pad(boxes[:max_boxes], [[0, max_boxes - count], [0, 0]])
@@ -193,11 +216,15 @@ def build_input(
     )
     if reader.sample_1_of_n_examples > 1:
         data = data.shard(reader.sample_1_of_n_examples, 0)
+    cached = training and fits_in_memory(files, reader.decoded_cache_mb)
+    if cached:  # decode each page once; every later tile is cut from memory
+        data = data.map(decode, num_parallel_calls=tf.data.AUTOTUNE).cache()
     if training:
         if reader.shuffle:
             data = data.shuffle(reader.shuffle_buffer_size or 256)
         data = data.repeat(reader.num_epochs or None)
-    data = data.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    if not cached:
+        data = data.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
     data = data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     if label_fn is not None:  # the model's own targets (anchor assignment), per example
         data = data.map(label_fn, num_parallel_calls=tf.data.AUTOTUNE)

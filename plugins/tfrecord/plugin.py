@@ -112,6 +112,7 @@ def imagine_reads():
         "sample_1_of_n_examples",
         "num_prefetch_batches",
         "max_number_of_boxes",
+        "decoded_cache_mb",
     )
     steps = [f"train_config.data_augmentation_options.{name}.*" for name in STEPS]
     steps += [f"train_config.data_augmentation_options.{name}" for name in STEPS]
