@@ -61,6 +61,13 @@ def test_model_trains_two_steps_and_evaluates(tmp_path, model):
     assert list((tmp_path / "run" / "eval").glob("events.out.tfevents.*"))  # sample pages
 
 
+def test_jit_compiled_train_step_trains(tmp_path):
+    result = _run(tmp_path, "steps=2", "+hardware.jit_compile=true")
+    assert result.code == 0, result.err[-3000:]
+    assert "jit_compile is set but no loaded plugin reads it" not in result.err
+    assert (tmp_path / "run" / "metrics.json").is_file()
+
+
 @pytest.mark.parametrize("model", sorted(NOT_YET))
 def test_models_not_built_yet_name_the_missing_components(tmp_path, model):
     data_only = [a for a in TINY if not a.startswith("model.")]

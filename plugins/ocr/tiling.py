@@ -79,6 +79,9 @@ def clip(glyphs: list[Glyph], image: np.ndarray) -> list[Glyph]:
     return glyphs
 
 
+BLOCK = 512
+
+
 def suppress_overlaps(glyphs: list[Glyph], max_overlap: float) -> list[Glyph]:
     """Greedy, best score first: drop a glyph that shares more than ``max_overlap`` of the
     smaller box's area with a glyph already kept. Unlike IoU-based NMS this also catches
@@ -86,20 +89,26 @@ def suppress_overlaps(glyphs: list[Glyph], max_overlap: float) -> list[Glyph]:
     which IoU lets through because their union is large."""
     if len(glyphs) < 2:
         return glyphs
-    boxes = np.array([g.box for g in glyphs], dtype=np.float64)
-    order = np.argsort([-g.score for g in glyphs], kind="stable")
+    boxes = np.array([g.box for g in glyphs], dtype=np.float32)
     sides = np.maximum(boxes[:, 2:] - boxes[:, :2], 1e-6)
     areas = sides[:, 0] * sides[:, 1]
+    conflicts: dict[int, list[int]] = {}
+    for start in range(0, len(boxes), BLOCK):  # rows in blocks: N x N would not fit pages
+        block = boxes[start : start + BLOCK, None]
+        w = np.minimum(block[..., 2], boxes[:, 2]) - np.maximum(block[..., 0], boxes[:, 0])
+        h = np.minimum(block[..., 3], boxes[:, 3]) - np.maximum(block[..., 1], boxes[:, 1])
+        shared = np.clip(w, 0, None) * np.clip(h, 0, None)
+        smaller = np.minimum(areas[start : start + BLOCK, None], areas)
+        rows, cols = np.nonzero(shared / smaller > max_overlap)
+        for row, col in zip(rows + start, cols, strict=True):
+            if row != col:
+                conflicts.setdefault(int(row), []).append(int(col))
+    suppressed = np.zeros(len(glyphs), bool)
     kept: list[int] = []
-    for i in order:
-        if kept:
-            k = np.array(kept)
-            w = np.minimum(boxes[k, 2], boxes[i, 2]) - np.maximum(boxes[k, 0], boxes[i, 0])
-            h = np.minimum(boxes[k, 3], boxes[i, 3]) - np.maximum(boxes[k, 1], boxes[i, 1])
-            shared = np.clip(w, 0, None) * np.clip(h, 0, None)
-            if (shared / np.minimum(areas[k], areas[i])).max() > max_overlap:
-                continue
-        kept.append(int(i))
+    for i in np.argsort([-g.score for g in glyphs], kind="stable"):
+        if not suppressed[i]:
+            kept.append(int(i))
+            suppressed[conflicts.get(int(i), [])] = True
     return [glyphs[i] for i in sorted(kept)]
 
 

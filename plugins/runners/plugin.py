@@ -54,6 +54,7 @@ def imagine_reads():
         "hardware.type",
         "hardware.num_devices",
         "hardware.tpu_name",
+        "hardware.jit_compile",
         "train_config.optimizer.*",
         "train_config.num_steps",
         "train_config.checkpoint_every_n_steps",

@@ -94,9 +94,12 @@ def imagine(run_dir: Path, pages: list[Path], tile: int, nms: str) -> None:
         )
     boxes = coco.result()
 
-    # The network alone on the same tiles: the rest of the time is post-processing.
-    model = detector.model
-    network = tf.function(lambda x: model.predict(*model.preprocess(x), training=False))
+    # The network alone (backbone, decoder, heads) on the same tiles; the rest of the
+    # time is post-processing (decoding, NMS), merging, and cutting tiles.
+    keras = detector.model.model
+    network = tf.function(
+        lambda x: keras.head(keras.decoder(keras.backbone(detector.model.preprocess(x)[0])))
+    )
     image = images[pages[0].stem]
     batch = np.stack(
         [cut(image, t, size) for t in tiles_of(0, *image.shape[:2], size, settings.tile_overlap)]
