@@ -68,6 +68,25 @@ def test_jit_compiled_train_step_trains(tmp_path):
     assert (tmp_path / "run" / "metrics.json").is_file()
 
 
+def test_moving_averages_are_what_gets_evaluated_and_kept(tmp_path):
+    adam = "train_config.optimizer"
+    result = _run(
+        tmp_path,
+        "steps=3",
+        f"{adam}.use_moving_average=true",
+        f"+{adam}.moving_average_decay=0.5",
+        "+eval_config.use_moving_averages=true",
+        "ocr.min_score=0.0",
+    )
+    assert result.code == 0, result.err[-3000:]
+    assert "evaluating the moving averages of the weights" in result.err
+    # The last checkpoint holds the averaged weights: `imagine eval` measures the same.
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    again = run_imagine("eval", str(tmp_path / "run"))
+    assert again.code == 0, again.err[-3000:]
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text()) == pytest.approx(metrics)
+
+
 @pytest.mark.parametrize("model", sorted(NOT_YET))
 def test_models_not_built_yet_name_the_missing_components(tmp_path, model):
     data_only = [a for a in TINY if not a.startswith("model.")]

@@ -65,4 +65,5 @@ def imagine_reads():
         "train_config.fine_tune_checkpoint_type",
         "train_config.from_detection_checkpoint",
         "eval_config.num_visualizations",
+        "eval_config.use_moving_averages",
     ]

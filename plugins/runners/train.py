@@ -96,6 +96,17 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
         detector, optimizer, step, config, jit_compile=pipeline.hardware.jit_compile
     )
     _loop(train_step, iter(data), step, schedule, manager, config, run_dir)
+    if getattr(optimizer, "use_ema", False) and pipeline.eval_config.use_moving_averages:
+        # The TF OD API evaluates the averaged weights: they replace the model's, and the
+        # last checkpoint is rewritten with them, so that `imagine eval`, `imagine ocr` and
+        # `imagine export` see what the run's metrics measured.
+        for variable in detector.trainable_variables:
+            try:  # variables no gradient reached (unused backbone layers) have no average
+                optimizer.finalize_variable_values([variable])
+            except KeyError:
+                continue
+        manager.save(checkpoint_number=int(step.numpy()))
+        err.print("evaluating the moving averages of the weights (eval_config.use_moving_averages)")
     return detector, label_map
 
 
