@@ -13,7 +13,6 @@ tile are padded with white, not scaled: glyph size matters.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -142,12 +141,7 @@ class TiledPageReader(PageReader):
         size = self.tile_size or detector.input_size or 512
         return math.ceil(size / detector.stride) * detector.stride
 
-    def read(
-        self,
-        detector: Detector,
-        images: list[np.ndarray],
-        progress: Callable[[int], Any] | None = None,
-    ) -> list[list[Glyph]]:
+    def read(self, detector: Detector, images: list[np.ndarray]) -> list[list[Glyph]]:
         size = self.size_for(detector)
         tiles = [
             t
@@ -160,8 +154,6 @@ class TiledPageReader(PageReader):
             pixels = np.stack([cut(images[t.page], t, size) for t in batch]).astype(np.float32)
             for tile, detections in zip(batch, detector.detect(pixels), strict=True):
                 found[tile.page].extend(self._kept(tile, detections))
-            if progress is not None:
-                progress(len(batch))
         return [
             suppress_overlaps(clip(glyphs, image), self.max_overlap)
             for glyphs, image in zip(found, images, strict=True)
