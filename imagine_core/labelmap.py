@@ -66,12 +66,6 @@ class LabelMap:
     def names(self) -> list[str]:
         return list(self.ids)
 
-    def name_of(self, label_id: int) -> str:
-        for name, i in self.ids.items():
-            if i == label_id:
-                return name
-        raise KeyError(label_id)
-
     def __contains__(self, name: object) -> bool:
         return name in self.ids
 

@@ -123,48 +123,41 @@ def _norm_act(hyperparams: Any, name: str) -> list[Any]:
     ]
 
 
-class ExtraLayers:
+def extra_layers(slot: Any, max_level: int) -> Any:
     """The maps above stride 32: each a 1x1 conv to half depth, then a 3x3 stride-2 conv."""
+    import tf_keras
 
-    def __init__(self, slot: Any, max_level: int):
-        self.slot = slot
-        self.max_level = max_level
+    hyper = slot.conv_hyperparams
+    depths = [
+        max(int(d * slot.depth_multiplier), slot.min_depth)
+        for d in EXTRA_DEPTHS[: max(max_level - 5, 0)]
+    ]
 
-    def build(self) -> Any:
-        import tf_keras
+    class Extra(tf_keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.blocks = []
+            for i, depth in enumerate(depths):
+                name = f"extra_{6 + i}"
+                self.blocks.append(
+                    [
+                        _conv(depth // 2, 1, 1, hyper, False, f"{name}_1x1"),
+                        *_norm_act(hyper, f"{name}_1x1"),
+                        _conv(depth, 3, 2, hyper, slot.use_depthwise, f"{name}_3x3"),
+                        *_norm_act(hyper, f"{name}_3x3"),
+                    ]
+                )
 
-        slot = self.slot
-        hyper = slot.conv_hyperparams
-        depths = [
-            max(int(d * slot.depth_multiplier), slot.min_depth)
-            for d in EXTRA_DEPTHS[: max(self.max_level - 5, 0)]
-        ]
+        def call(self, endpoints, training=None):
+            features = {"4": endpoints["4"], "5": endpoints["5"]}
+            x = endpoints["5"]
+            for i, block in enumerate(self.blocks):
+                for layer in block:  # tf_keras hands `training` down to each layer
+                    x = layer(x)
+                features[str(6 + i)] = x
+            return features
 
-        class Extra(tf_keras.layers.Layer):
-            def __init__(self, **kwargs):
-                super().__init__(**kwargs)
-                self.blocks = []
-                for i, depth in enumerate(depths):
-                    name = f"extra_{6 + i}"
-                    self.blocks.append(
-                        [
-                            _conv(depth // 2, 1, 1, hyper, False, f"{name}_1x1"),
-                            *_norm_act(hyper, f"{name}_1x1"),
-                            _conv(depth, 3, 2, hyper, slot.use_depthwise, f"{name}_3x3"),
-                            *_norm_act(hyper, f"{name}_3x3"),
-                        ]
-                    )
-
-            def call(self, endpoints, training=None):
-                features = {"4": endpoints["4"], "5": endpoints["5"]}
-                x = endpoints["5"]
-                for i, block in enumerate(self.blocks):
-                    for layer in block:  # tf_keras hands `training` down to each layer
-                        x = layer(x)
-                    features[str(6 + i)] = x
-                return features
-
-        return Extra(name="ssd_extra_layers")
+    return Extra(name="ssd_extra_layers")
 
 
 class ClassicSsdExtractor(FeatureExtractor):
@@ -197,7 +190,7 @@ class ClassicSsdExtractor(FeatureExtractor):
             kernel_regularizer=l2(slot.conv_hyperparams),
             min_depth=slot.min_depth or 8,
         )
-        self.backbone, self.decoder = backbone, ExtraLayers(slot, max_level).build()
+        self.backbone, self.decoder = backbone, extra_layers(slot, max_level)
         return self.backbone, self.decoder
 
 

@@ -48,14 +48,20 @@ def otsu(values: np.ndarray) -> tuple[float, float]:
     return float((v[best] + v[best + 1]) / 2), float(high[best] - low[best])
 
 
-def _split(glyphs: list[Glyph], axis: int, min_gap: float) -> list[list[Glyph]]:
-    """Split at empty bands of the projection on ``axis`` (0: x, 1: y) wider than min_gap."""
+def _empty_bands(glyphs: list[Glyph], axis: int) -> list[tuple[float, float]]:
+    """(width, middle) of every empty band in the projection on ``axis`` (0: x, 1: y)."""
     spans = sorted((g.box[axis], g.box[axis + 2]) for g in glyphs)
-    cuts, reach = [], spans[0][1]
+    bands, reach = [], spans[0][1]
     for start, end in spans[1:]:
-        if start - reach >= min_gap:
-            cuts.append((reach + start) / 2)
+        if start > reach:
+            bands.append((start - reach, (reach + start) / 2))
         reach = max(reach, end)
+    return bands
+
+
+def _split(glyphs: list[Glyph], axis: int, min_gap: float) -> list[list[Glyph]]:
+    """Split at empty bands of the projection on ``axis`` at least ``min_gap`` wide."""
+    cuts = [middle for width, middle in _empty_bands(glyphs, axis) if width >= min_gap]
     if not cuts:
         return [glyphs]
     parts: list[list[Glyph]] = [[] for _ in range(len(cuts) + 1)]
@@ -78,16 +84,6 @@ def _side_by_side(parts: list[list[Glyph]], height: float) -> list[list[Glyph]]:
     return merged
 
 
-def _y_gaps(glyphs: list[Glyph]) -> list[float]:
-    spans = sorted((g.box[1], g.box[3]) for g in glyphs)
-    gaps, reach = [], spans[0][1]
-    for start, end in spans[1:]:
-        if start > reach:
-            gaps.append(start - reach)
-        reach = max(reach, end)
-    return gaps
-
-
 def blocks(glyphs: list[Glyph], height: float, direction: str) -> list[list[Glyph]]:
     """The page's text blocks in reading order (recursive XY-cut)."""
     columns = _side_by_side(_split(glyphs, 0, GUTTER * height), height)
@@ -95,7 +91,7 @@ def blocks(glyphs: list[Glyph], height: float, direction: str) -> list[list[Glyp
         if direction == "rtl":
             columns.reverse()
         return [b for column in columns for b in blocks(column, height, direction)]
-    gaps = _y_gaps(glyphs)
+    gaps = [width for width, _ in _empty_bands(glyphs, 1)]
     if gaps:
         threshold = max(BLOCK_GAP * height, 2 * statistics.median(gaps))
         rows = _split(glyphs, 1, threshold)

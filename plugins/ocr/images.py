@@ -39,8 +39,10 @@ def page_files(inputs: list[Path]) -> list[Path]:
             files.append(item)
         else:
             raise ImagineError("no such file or folder", where=str(item))
-    seen: set[Path] = set()
-    return [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values())
 
 
 def to_rgb(frame) -> np.ndarray:

@@ -3,6 +3,7 @@ ocrx_cinfo; confidences as ``x_wconf`` (0-100) and per glyph ``x_confs``."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from lxml import etree
@@ -14,6 +15,10 @@ DOCTYPE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
 )
+
+
+def wconf(score: float) -> str:
+    return f"x_wconf {round(100 * score)}"
 
 
 def bbox(box) -> str:
@@ -50,7 +55,14 @@ class HocrWriter(Writer):
             },
         )
         direction = {"dir": "rtl"} if page.direction == "rtl" else {}
-        ids = {"line": 0, "word": 0, "glyph": 0}
+        counters = {name: itertools.count(1) for name in ("ocr_line", "ocrx_word", "ocrx_cinfo")}
+        prefixes = {"ocr_line": "line", "ocrx_word": "word", "ocrx_cinfo": "glyph"}
+
+        def span(parent, cls: str, title: str):
+            number = next(counters[cls])
+            attrs = {"class": cls, "id": f"{prefixes[cls]}_{number}", "title": title}
+            return etree.SubElement(parent, "span", attrs)
+
         for r, region in enumerate(page.regions, start=1):
             area = etree.SubElement(
                 page_el,
@@ -63,41 +75,13 @@ class HocrWriter(Writer):
                 {"class": "ocr_par", "id": f"par_{r}", "title": bbox(region.box), **direction},
             )
             for line in region.lines:
-                ids["line"] += 1
-                line_el = etree.SubElement(
-                    par,
-                    "span",
-                    {
-                        "class": "ocr_line",
-                        "id": f"line_{ids['line']}",
-                        "title": f"{bbox(line.box)}; x_wconf {round(100 * line.score)}",
-                    },
-                )
+                line_el = span(par, "ocr_line", f"{bbox(line.box)}; {wconf(line.score)}")
                 for word in line.words:
-                    ids["word"] += 1
-                    word_el = etree.SubElement(
-                        line_el,
-                        "span",
-                        {
-                            "class": "ocrx_word",
-                            "id": f"word_{ids['word']}",
-                            "title": f"{bbox(word.box)}; x_wconf {round(100 * word.score)}",
-                        },
-                    )
+                    word_el = span(line_el, "ocrx_word", f"{bbox(word.box)}; {wconf(word.score)}")
                     for glyph in word.glyphs:
-                        ids["glyph"] += 1
                         x0, y0, x1, y1 = (round(v) for v in glyph.box)
-                        cinfo = etree.SubElement(
-                            word_el,
-                            "span",
-                            {
-                                "class": "ocrx_cinfo",
-                                "id": f"glyph_{ids['glyph']}",
-                                "title": f"x_bboxes {x0} {y0} {x1} {y1}; "
-                                f"x_confs {100 * glyph.score:.1f}",
-                            },
-                        )
-                        cinfo.text = glyph.char
+                        title = f"x_bboxes {x0} {y0} {x1} {y1}; x_confs {100 * glyph.score:.1f}"
+                        span(word_el, "ocrx_cinfo", title).text = glyph.char
                     word_el.tail = " "  # text extracted from the hOCR keeps its spaces
         path = out_dir / f"{page.name}{self.suffix}"
         path.write_bytes(
