@@ -164,16 +164,54 @@ class SavedModelDetector(Detector):
         return _unbatch(found, self.names)
 
 
+class TfliteDetector(Detector):
+    """A ``model.tflite`` written by the ``tflite`` exporter: one tile of exactly
+    ``input_size`` per call, through TensorFlow's TFLite interpreter."""
+
+    def __init__(self, folder: Path):
+        import warnings
+
+        import tensorflow as tf
+
+        from imagine_core.config.convert import read_text_file
+        from imagine_core.labelmap import LabelMap
+        from imagine_core.schema import pipeline_class
+
+        with warnings.catch_warnings():  # tf.lite.Interpreter points at ai-edge-litert
+            warnings.simplefilter("ignore")
+            interpreter = tf.lite.Interpreter(model_path=str(folder / "model.tflite"))
+        self._run = interpreter.get_signature_runner()
+        self._interpreter = interpreter  # the runner needs it alive
+        self.pipeline = read_text_file(folder / "assets" / "pipeline.config", pipeline_class())
+        self.names = ["?", *LabelMap.read(folder / "assets" / "label_map.pbtxt").names]
+        self.input_size = int(interpreter.get_input_details()[0]["shape"][1])
+        self.stride = 1
+        self.fixed_input = True
+
+    def detect(self, images: Any) -> list[dict[str, Any]]:
+        import numpy as np
+        import tensorflow as tf
+
+        pages = []
+        for image in images:
+            found = self._run(images=np.asarray(image, np.uint8)[None])
+            pages += _unbatch({k: tf.constant(v) for k, v in found.items()}, self.names)
+        return pages
+
+
 def load_detector(path: Path) -> tuple[Message, Detector]:
-    """A run folder (newest checkpoint) or an exported SavedModel, ready to detect."""
+    """A run folder (newest checkpoint), an exported SavedModel or TFLite model, ready."""
     if (path / "saved_model.pb").is_file():
         detector = SavedModelDetector(path)
+        return detector.pipeline, detector
+    if (path / "model.tflite").is_file():
+        detector = TfliteDetector(path)
         return detector.pipeline, detector
     if not path.is_dir():
         raise ImagineError(
             "no such model",
             where=str(path),
-            fix="pass a run folder of `imagine run` or a SavedModel from `imagine export`",
+            fix="pass a run folder of `imagine run` or a model from `imagine export`",
         )
     pipeline, model, label_map = restore(path)
     return pipeline, ModelDetector(model, label_map, input_size(pipeline))

@@ -240,3 +240,118 @@ def test_class_agnostic_nms_keeps_one_character_per_place(agnostic, kept):
     found = detector.postprocess(predictions, tf.constant([[10, 30]]))
     assert int(found["num_detections"][0]) == kept
     assert found["detection_classes"][0][0].numpy() == 0  # the best-scoring class survives
+
+
+def test_grid_anchors_place_every_scale_and_ratio_at_each_cell():
+    config = _message(
+        "anchor_generator",
+        "GridAnchorGenerator",
+        height=32,
+        width=32,
+        height_stride=16,
+        width_stride=16,
+        height_offset=8,
+        width_offset=8,
+        scales=[0.5, 1.0],
+        aspect_ratios=[1.0, 4.0],
+    )
+    anchors = parts.GridAnchors(config)
+    boxes = anchors((64, 32))["4"].numpy().reshape(4, 2, anchors.per_location, 4)
+    assert anchors.per_location == 4 and anchors.min_level == anchors.max_level == 4
+    centres = (boxes[..., :2] + boxes[..., 2:]) / 2
+    assert centres[1, 1, 0].tolist() == [24.0, 24.0]  # offset + 1 * stride
+    heights, widths = (
+        (boxes[0, 0, :, 2] - boxes[0, 0, :, 0]),
+        (boxes[0, 0, :, 3] - boxes[0, 0, :, 1]),
+    )
+    # 0.5 x 32 square, then 4:1 (width:height): 16 / 2 high, 16 * 2 wide; then scale 1.0.
+    assert heights.tolist() == pytest.approx([16, 8, 32, 16])
+    assert widths.tolist() == pytest.approx([16, 32, 32, 64])
+
+
+def test_grid_anchors_need_one_power_of_two_stride():
+    from imagine_core.errors import ImagineError
+
+    config = _message("anchor_generator", "GridAnchorGenerator", height_stride=16, width_stride=8)
+    with pytest.raises(ImagineError, match="equal power-of-two strides"):
+        parts.GridAnchors(config)
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (5,), (0, 4)])
+def test_matmul_gather_gives_what_the_gather_gives(shape):
+    labels = tf.random.uniform(shape, 0, 50, dtype=tf.int32)
+    indices = tf.constant([0, 3, 1, 1, 4, 2]) % max(shape[0], 1)
+    mask = tf.constant([False, True, False, False, True, False])
+    if len(shape) > 1:
+        mask = tf.tile(mask[:, None], [1, shape[1]])
+    plain, matmul = matchers.target_gather(False), matchers.target_gather(True)
+    assert matmul(labels, indices, mask, -1).numpy().tolist() == (
+        plain(labels, indices, mask, -1).numpy().tolist()
+    )
+
+
+@pytest.fixture(scope="module")
+def rcnn_pipeline():
+    from imagine_core.config.compose import compose
+    from imagine_core.config.validate import build_pipeline
+    from imagine_core.plugins import get_plugins
+
+    pipeline = build_pipeline(compose(["model=glyph_faster_rcnn_small"]), get_plugins())[0]
+    pipeline.model.faster_rcnn.num_classes = 3
+    return pipeline
+
+
+def _rcnn(pipeline, **fields):
+    from imagine_core.pipeline import build
+
+    copy = pipeline.__class__()
+    copy.CopyFrom(pipeline)
+    for key, value in fields.items():
+        setattr(copy.model.faster_rcnn, key, value)
+    return build(copy.model, copy)
+
+
+def _groundtruth(boxes, classes, size=64):
+    pad = 4 - len(boxes)
+    return {
+        "groundtruth_boxes": tf.constant([[*boxes, *[[0.0] * 4] * pad]], tf.float32),
+        "groundtruth_classes": tf.constant([[*classes, *[-1] * pad]], tf.int32),
+        "true_image_shape": tf.constant([[size, size, 3]]),
+    }
+
+
+def test_faster_rcnn_proposal_and_sample_counts_follow_the_config(rcnn_pipeline):
+    images = tf.random.uniform([1, 64, 64, 3], 0, 255)
+    for proposals, sampled in ((20, 8), (40, 16)):
+        detector = _rcnn(
+            rcnn_pipeline, first_stage_max_proposals=proposals, second_stage_batch_size=sampled
+        )
+        prepared, shapes = detector.preprocess(images)
+        seen = detector.predict(prepared, shapes, training=False)
+        assert seen["cls_outputs"].shape[1] == proposals  # regions the second stage scored
+        detector.provide_groundtruth(_groundtruth([[0.1, 0.1, 0.4, 0.3]], [2]))
+        trained = detector.predict(prepared, shapes, training=True)
+        assert trained["class_targets"].shape[1] == sampled  # regions sampled for the loss
+        # The ground-truth box is mixed into the samples: its class (2, +1 for background).
+        assert 3 in trained["class_targets"].numpy()
+
+
+def test_faster_rcnn_crop_size_and_loss_weights_are_honoured(rcnn_pipeline):
+    small, large = _rcnn(rcnn_pipeline, initial_crop_size=4), _rcnn(rcnn_pipeline)
+    assert small.model.count_params() < large.model.count_params()  # the FC sees 4x4 crops
+    detector = _rcnn(rcnn_pipeline, first_stage_objectness_loss_weight=0.0)
+    images = tf.random.uniform([1, 64, 64, 3], 0, 255)
+    example = {
+        "image": images[0],
+        "num_groundtruth_boxes": tf.constant(1),
+        **{k: v[0] for k, v in _groundtruth([[0.1, 0.1, 0.4, 0.3]], [0]).items()},
+    }
+    targets = detector.label_fn(example)
+    batch = {k: tf.expand_dims(v, 0) if not isinstance(v, dict) else v for k, v in targets.items()}
+    batch["rpn_score_targets"] = {k: v[None] for k, v in targets["rpn_score_targets"].items()}
+    batch["rpn_box_targets"] = {k: v[None] for k, v in targets["rpn_box_targets"].items()}
+    detector.provide_groundtruth(batch)
+    prepared, shapes = detector.preprocess(images)
+    losses = detector.loss(detector.predict(prepared, shapes, training=True), batch)
+    assert set(losses) == {"rpn_objectness", "rpn_localization", "classification", "localization"}
+    assert float(losses["rpn_objectness"]) == 0.0 and float(losses["classification"]) > 0.0

@@ -125,3 +125,48 @@ def test_the_run_shows_sample_pages_and_metrics_in_tensorboard(tiny_run):
     }
     assert "pages/eval_0000" in tags
     assert {"metrics/CER", "metrics/mAP"} <= tags
+
+
+def test_the_tflite_export_reads_pages(tiny_run, eval_pages, tmp_path):
+    lite = tmp_path / "lite"
+    exported = run_imagine("export", str(tiny_run), "--type", "tflite", "--out", str(lite))
+    assert exported.code == 0, exported.err[-3000:]
+    assert (lite / "model.tflite").is_file() and (lite / "assets" / "label_map.pbtxt").is_file()
+    page = sorted(eval_pages.glob("*.png"))[0]
+    args = ["ocr", "--model", str(lite), str(page), "--out", str(tmp_path / "out")]
+    result = run_imagine(*args, "--format", "json")
+    assert result.code == 0, result.err[-3000:]
+    glyphs = json.loads((tmp_path / "out" / f"{page.stem}.json").read_text())["glyphs"]
+    assert glyphs and all(0.0 <= g["score"] <= 1.0 for g in glyphs)
+
+
+def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, eval_pages, tmp_path):
+    """The converted flatbuffer computes what the TensorFlow graph it came from does."""
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+
+    from imagine_core.runs import TfliteDetector, restore
+    from imagine_plugins.export.tflite import serving_function
+
+    lite = tmp_path / "lite"
+    exported = run_imagine("export", str(tiny_run), "--type", "tflite", "--out", str(lite))
+    assert exported.code == 0, exported.err[-3000:]
+    detector = TfliteDetector(lite)
+    pipeline, model, _ = restore(tiny_run)
+    size = detector.input_size
+    nms = pipeline.model.ssd.post_processing.batch_non_max_suppression
+    serve = serving_function(model, size, pipeline.export.max_detections, nms)
+    page = Image.open(sorted(eval_pages.glob("*.png"))[0]).convert("RGB")
+    tile = np.asarray(page)[None, :size, :size]
+    expected = {k: v.numpy() for k, v in serve(tf.constant(tile)).items()}
+    found = detector._run(images=tile)
+    count = int(expected["num_detections"][0])
+    assert count > 0 and int(found["num_detections"][0]) == count
+    scores = [np.sort(d["detection_scores"][0, :count]) for d in (found, expected)]
+    np.testing.assert_allclose(*scores, atol=1e-4)
+    # An untrained model scores many boxes alike, so their order (and which of two
+    # near-equal overlapping boxes NMS keeps) may differ; nearly all boxes must agree.
+    boxes = [d["detection_boxes"][0, :count] for d in (found, expected)]
+    distance = np.abs(boxes[0][:, None, :] - boxes[1][None, :, :]).max(-1)
+    assert (distance.min(0) < 0.05).mean() >= 0.9

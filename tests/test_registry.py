@@ -96,7 +96,7 @@ def _slot_for(record, pipeline):
             nested = field.message_type is not None and not field.is_repeated
             if nested and field.message_type.full_name != "google.protobuf.Any":
                 stack.append(getattr(message, field.name))
-    for module in (
+    modules = (
         "model",
         "ssd",
         "matcher",
@@ -110,7 +110,10 @@ def _slot_for(record, pipeline):
         "input_reader",
         "hardware",
         "export",
-    ):
+    )
+    if record.name.startswith("faster_rcnn"):  # its feature extractors take its slot
+        modules = ("faster_rcnn", *modules)
+    for module in modules:
         for descriptor in proto_module(module).DESCRIPTOR.message_types_by_name.values():
             if component_kind(descriptor) != record.kind:
                 continue
@@ -125,22 +128,35 @@ def _slot_for(record, pipeline):
 
 
 @pytest.fixture(scope="module")
-def default_pipeline():
+def pipelines():
+    """The composed pipeline for a model option, composed once per option."""
     from imagine_core.config.compose import compose
     from imagine_core.config.validate import build_pipeline
 
-    return build_pipeline(compose([]), get_plugins())[0]
+    cache = {}
+
+    def pipeline(model: str = "glyph_retinanet_small"):
+        if model not in cache:
+            cache[model] = build_pipeline(compose([f"model={model}"]), get_plugins())[0]
+        return cache[model]
+
+    return pipeline
+
+
+# A meta-architecture builds from a glyph model option of its own.
+GLYPH_MODEL = {"faster_rcnn": "glyph_faster_rcnn_small"}
 
 
 @pytest.mark.parametrize("record", _registered(), ids=lambda r: f"{r.kind}:{r.name}")
-def test_every_registered_component_builds_and_fits_its_contract(record, default_pipeline):
+def test_every_registered_component_builds_and_fits_its_contract(record, pipelines):
     """timm-style: every component any loaded plugin registers builds and fits its contract."""
     from imagine_core.pipeline import instantiate
 
     assert record.kind in CONTRACTS
-    pipeline = default_pipeline.__class__()
-    pipeline.CopyFrom(default_pipeline)
-    pipeline.model.ssd.num_classes = 3
+    chosen = pipelines(GLYPH_MODEL.get(record.name, "glyph_retinanet_small"))
+    pipeline = chosen.__class__()
+    pipeline.CopyFrom(chosen)
+    getattr(pipeline.model, pipeline.model.WhichOneof("model")).num_classes = 3
     slot = _slot_for(record, pipeline)
     component = instantiate(record, slot if slot is not None else pipeline, pipeline)
     assert isinstance(component, CONTRACTS[record.kind])

@@ -11,16 +11,15 @@ from test_training import TINY
 from imagine_core.config.convert import read_text_file
 from imagine_core.schema import pipeline_class
 
+MISSING = ("model=ssd_mobilenet_v2", "model.ssd.feature_extractor.type=ssd_inception_v2")
+
 
 def test_run_writes_pipeline_config_then_names_the_missing_components(tmp_path):
     out = tmp_path / "run"
-    result = run_imagine(
-        "run", "model=faster_rcnn_resnet101", "lr=0.002", f"hydra.run.dir={out}", cwd=tmp_path
-    )
+    result = run_imagine("run", *MISSING, "lr=0.002", f"hydra.run.dir={out}", cwd=tmp_path)
     assert result.code == 2, result.err
     assert "Traceback" not in result.err
-    assert "meta_architecture 'faster_rcnn'" in result.err
-    assert "feature_extractor 'faster_rcnn_resnet101'" in result.err
+    assert "feature_extractor 'ssd_inception_v2'" in result.err
     assert "loaded plugins: coco (imagine-ocr" in result.err and "models (imagine-ocr" in result.err
     pipeline = read_text_file(out / "pipeline.config", pipeline_class())
     schedule = pipeline.train_config.optimizer.adam_optimizer.learning_rate
@@ -29,9 +28,10 @@ def test_run_writes_pipeline_config_then_names_the_missing_components(tmp_path):
 
 
 def test_run_folder_is_named_after_the_command_line(tmp_path):
-    result = run_imagine("run", "model=faster_rcnn_resnet50", cwd=tmp_path)
+    result = run_imagine("run", *MISSING, cwd=tmp_path)
     assert result.code == 2
-    assert (tmp_path / "outputs" / "model=faster_rcnn_resnet50" / "pipeline.config").is_file()
+    folder = "model.ssd.feature_extractor.type=ssd_inception_v2,model=ssd_mobilenet_v2"
+    assert (tmp_path / "outputs" / folder / "pipeline.config").is_file()
 
 
 def test_run_stops_before_hydra_on_a_config_error(tmp_path):

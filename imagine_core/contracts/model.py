@@ -18,6 +18,11 @@ class MetaArchitecture(ABC):
     def preprocess(self, images: Any) -> tuple[Any, Any]:
         """Resize and normalise a batch; return (images, true image shapes)."""
 
+    def provide_groundtruth(self, groundtruth: dict[str, Any]) -> None:
+        """Hand over the batch's ground truth before a training ``predict`` (a two-stage
+        detector samples its regions against it); one-stage detectors ignore it."""
+        return None
+
     @abstractmethod
     def predict(self, images: Any, true_image_shapes: Any) -> dict[str, Any]:
         """Run the network; return raw prediction tensors by name."""

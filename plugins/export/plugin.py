@@ -11,6 +11,12 @@ def _saved_model(config=None, slot=None, pipeline=None):
     return SavedModelExporter(slot)
 
 
+def _tflite(config=None, slot=None, pipeline=None):
+    from imagine_plugins.export.tflite import TfliteExporter
+
+    return TfliteExporter(slot)
+
+
 @hookimpl
 def imagine_register(registry):
     registry.add(
@@ -18,6 +24,12 @@ def imagine_register(registry):
         "saved_model",
         factory=_saved_model,
         description="TensorFlow SavedModel: serving_default takes uint8 tiles, returns glyphs",
+    )
+    registry.add(
+        "exporter",
+        "tflite",
+        factory=_tflite,
+        description="TensorFlow Lite (ssd models): one uint8 tile in, glyphs out, builtin ops",
     )
 
 

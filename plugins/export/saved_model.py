@@ -10,16 +10,11 @@ exported for) and returns ``detection_boxes`` (pixels: ymin, xmin, ymax, xmax),
 
 from __future__ import annotations
 
-import math
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-from imagine_core.config.convert import to_text
 from imagine_core.contracts import Exporter
-from imagine_core.errors import ImagineError
-from imagine_core.pipeline import publish_folder
+from imagine_plugins.export.staging import prepare, staged
 
 
 class SavedModelExporter(Exporter):
@@ -29,24 +24,13 @@ class SavedModelExporter(Exporter):
     def export(self, pipeline: Any, checkpoint: Path, out_dir: Path) -> Path:
         import tensorflow as tf
 
-        from imagine_core.runs import input_size, restore
-
-        if self.settings.input_type != "image_tensor":
-            raise ImagineError(
-                f"input_type {self.settings.input_type!r} is not supported by this exporter",
-                where="export.input_type",
-                fix="use image_tensor (uint8 image batches)",
-            )
-        _, model, label_map = restore(checkpoint.parent.parent, checkpoint)
-        stride = model.stride()
-        size = pipeline.ocr.tile_size or input_size(pipeline) or 512
-        size = math.ceil(size / stride) * stride
+        model, label_map, size = prepare(self.settings, checkpoint, pipeline)
         limit = self.settings.max_detections
 
         module = tf.Module()
         module.items = model.checkpoint_items()
         module.input_size = tf.Variable(size, trainable=False, name="input_size")
-        module.stride = tf.Variable(stride, trainable=False, name="stride")
+        module.stride = tf.Variable(model.stride(), trainable=False, name="stride")
 
         @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8, "images")])
         def serve(images):
@@ -58,12 +42,6 @@ class SavedModelExporter(Exporter):
                 "num_detections": tf.minimum(found["num_detections"], limit),
             }
 
-        tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tf.saved_model.save(module, str(tmp), signatures={"serving_default": serve})
-        (tmp / "assets").mkdir(exist_ok=True)
-        label_map.write(tmp / "assets" / "label_map.pbtxt")
-        (tmp / "assets" / "pipeline.config").write_text(to_text(pipeline), encoding="utf-8")
-        publish_folder(tmp, out_dir, replace=True)
+        with staged(out_dir, label_map, pipeline) as folder:
+            tf.saved_model.save(module, str(folder), signatures={"serving_default": serve})
         return out_dir

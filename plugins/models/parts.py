@@ -7,6 +7,7 @@ them. TensorFlow and Model Garden are imported when a part is used.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from imagine_core.contracts import (
@@ -17,6 +18,8 @@ from imagine_core.contracts import (
     Matcher,
     SimilarityCalculator,
 )
+from imagine_core.errors import ImagineError
+from imagine_plugins.models.matchers import target_gather
 
 BACKBONES = {
     "ssd_mobilenet_v2_fpn": ("mobilenet", "MobileNetV2"),
@@ -24,6 +27,11 @@ BACKBONES = {
     "ssd_resnet50_v1_fpn": ("resnet", 50),
 }
 ACTIVATIONS = {0: "linear", 1: "relu", 2: "relu6", 3: "swish"}
+# Model Garden's MobileNet returns a level-6 map that its output specs do not list; the
+# FPN ignores it, and tf_keras would say so on every call.
+warnings.filterwarnings(
+    "ignore", message=r"Input dict contained keys \['6'\]", category=UserWarning
+)
 
 
 def norm_activation(hyperparams: Any) -> Any:
@@ -163,6 +171,58 @@ class MultiscaleAnchors(AnchorGenerator):
         ).multilevel_boxes
 
 
+class GridAnchors(AnchorGenerator):
+    """Faster R-CNN's anchors: every scale x aspect ratio of a base box at each cell of one
+    feature map, centred at ``offset + i * stride`` (as the TF OD API places them)."""
+
+    def __init__(self, config: Any):
+        c = self.config = config
+        self.scales = list(c.scales) or [0.5, 1.0, 2.0]
+        self.aspect_ratios = list(c.aspect_ratios) or [0.5, 1.0, 2.0]
+        stride = c.height_stride
+        if stride != c.width_stride or stride < 2 or stride & (stride - 1):
+            raise ImagineError(
+                f"grid anchors need equal power-of-two strides, got height_stride {stride} "
+                f"and width_stride {c.width_stride}",
+                where="grid_anchor_generator",
+                fix="use the feature extractor's stride for both, e.g. 16",
+            )
+        self.min_level = self.max_level = stride.bit_length() - 1
+
+    @property
+    def per_location(self) -> int:
+        return len(self.scales) * len(self.aspect_ratios)
+
+    def __call__(self, image_size):
+        import math
+
+        import tensorflow as tf
+
+        c = self.config
+        stride = c.height_stride
+        sizes = [
+            (c.height * scale / math.sqrt(ratio), c.width * scale * math.sqrt(ratio))
+            for scale in self.scales
+            for ratio in self.aspect_ratios
+        ]
+        heights = tf.constant([h for h, _ in sizes], tf.float32)
+        widths = tf.constant([w for _, w in sizes], tf.float32)
+        rows, cols = (math.ceil(side / stride) for side in image_size)
+        cy = tf.range(rows, dtype=tf.float32) * stride + c.height_offset
+        cx = tf.range(cols, dtype=tf.float32) * stride + c.width_offset
+        cy, cx = cy[:, None, None], cx[None, :, None]
+        boxes = tf.stack(
+            [
+                tf.broadcast_to(cy - heights / 2, [rows, cols, len(sizes)]),
+                tf.broadcast_to(cx - widths / 2, [rows, cols, len(sizes)]),
+                tf.broadcast_to(cy + heights / 2, [rows, cols, len(sizes)]),
+                tf.broadcast_to(cx + widths / 2, [rows, cols, len(sizes)]),
+            ],
+            axis=-1,
+        )
+        return {str(self.min_level): tf.reshape(boxes, [rows, cols, 4 * len(sizes)])}
+
+
 class IouSimilarity(SimilarityCalculator):
     def __init__(self, config: Any = None):
         from official.vision.ops import iou_similarity
@@ -189,6 +249,7 @@ class ArgMaxMatcher(Matcher):
             indicators=indicators,
             force_match_for_each_col=c.force_match_for_each_row,
         )
+        self.gather = target_gather(c.use_matmul_gather)
 
     def __call__(self, similarity):
         return self.op(similarity)

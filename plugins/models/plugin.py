@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from imagine_core import hookimpl
-from imagine_plugins.models import classic_ssd, losses, matchers, parts
+from imagine_plugins.models import classic_ssd, losses, matchers, parts, rcnn_extractors
 
 LOSSES = {
     "weighted_sigmoid": (losses.WeightedSigmoidLoss, "WeightedSigmoidClassificationLoss"),
@@ -31,6 +31,18 @@ def _detector(config, slot=None, pipeline=None):
     return RetinaNetDetector(config, pipeline)
 
 
+def _faster_rcnn(config, slot=None, pipeline=None):
+    from imagine_plugins.models.faster_rcnn import FasterRcnnDetector
+
+    return FasterRcnnDetector(config, pipeline)
+
+
+def _box_predictor(config, slot=None, pipeline=None):
+    from imagine_plugins.models.faster_rcnn import MaskRcnnBoxPredictor
+
+    return MaskRcnnBoxPredictor(config)
+
+
 @hookimpl
 def imagine_register(registry):
     add = registry.add
@@ -41,6 +53,35 @@ def imagine_register(registry):
         config_type=_message("ssd", "Ssd"),
         description="RetinaNet-family SSD (FPN features, multiscale anchors, shared heads) "
         "built with Model Garden",
+    )
+    add(
+        "meta_architecture",
+        "faster_rcnn",
+        factory=_faster_rcnn,
+        config_type=_message("faster_rcnn", "FasterRcnn"),
+        description="two-stage Faster R-CNN on Model Garden's Mask R-CNN (no masks)",
+    )
+    for name, (kind, model_id, fpn) in rcnn_extractors.EXTRACTORS.items():
+        shape = "an FPN" if fpn else "one stride-16 map, the next block on each region"
+        add(
+            "feature_extractor",
+            name,
+            factory=lambda config, slot, pipeline=None: rcnn_extractors.RcnnFeatureExtractor(slot),
+            description=f"Faster R-CNN: Model Garden {kind} {model_id} with {shape}",
+        )
+    add(
+        "box_predictor",
+        "mask_rcnn_box_predictor",
+        factory=_box_predictor,
+        config_type=_message("box_predictor", "MaskRCNNBoxPredictor"),
+        description="Faster R-CNN's second stage: class logits and box codes per region",
+    )
+    add(
+        "anchor_generator",
+        "grid_anchor_generator",
+        factory=_part(parts.GridAnchors),
+        config_type=_message("anchor_generator", "GridAnchorGenerator"),
+        description="Faster R-CNN anchors: scales x aspect ratios on one feature map",
     )
     for name in parts.BACKBONES:
         add(
@@ -128,6 +169,67 @@ def imagine_register(registry):
         )
 
 
+_RCNN = "model.faster_rcnn"
+RCNN_READS = (
+    *(
+        f"{_RCNN}.{f}"
+        for f in (
+            "num_classes",
+            "number_of_stages",
+            "freeze_batchnorm",
+            "use_matmul_gather_in_matcher",
+            "first_stage_box_predictor_depth",
+            "first_stage_minibatch_size",
+            "first_stage_positive_balance_fraction",
+            "first_stage_nms_score_threshold",
+            "first_stage_nms_iou_threshold",
+            "first_stage_max_proposals",
+            "first_stage_localization_loss_weight",
+            "first_stage_objectness_loss_weight",
+            "initial_crop_size",
+            "maxpool_kernel_size",
+            "maxpool_stride",
+            "second_stage_batch_size",
+            "second_stage_balance_fraction",
+            "second_stage_localization_loss_weight",
+            "second_stage_classification_loss_weight",
+            "second_stage_classification_loss.*",
+            "feature_extractor.type",
+            "feature_extractor.first_stage_features_stride",
+            "feature_extractor.batch_norm_trainable",
+            "feature_extractor.depth_multiplier",
+            "feature_extractor.fpn.additional_layer_depth",
+            "first_stage_anchor_generator.grid_anchor_generator.*",
+            "first_stage_anchor_generator.multiscale_anchor_generator.*",
+            "second_stage_post_processing.score_converter",
+            "second_stage_post_processing.batch_non_max_suppression.score_threshold",
+            "second_stage_post_processing.batch_non_max_suppression.iou_threshold",
+            "second_stage_post_processing.batch_non_max_suppression.max_total_detections",
+            "second_stage_post_processing.batch_non_max_suppression.use_class_agnostic_nms",
+        )
+    ),
+    *(
+        f"{_RCNN}.{part}.{h}*"
+        for part in (
+            "feature_extractor.conv_hyperparams",
+            "first_stage_box_predictor_conv_hyperparams",
+            "second_stage_box_predictor.mask_rcnn_box_predictor.fc_hyperparams",
+        )
+        for h in (
+            "activation",
+            "regularizer.l2_regularizer.weight",
+            "batch_norm.decay",
+            "batch_norm.epsilon",
+            "sync_batch_norm",
+        )
+    ),
+    *(
+        f"{_RCNN}.second_stage_box_predictor.mask_rcnn_box_predictor.{f}"
+        for f in ("use_dropout", "dropout_keep_probability", "share_box_across_classes")
+    ),
+)
+
+
 @hookimpl
 def imagine_reads():
     """The fields of model.ssd that RetinaNetDetector and its parts honour, one by one."""
@@ -183,6 +285,7 @@ def imagine_reads():
                 "ignore_thresholds",
                 "negatives_lower_than_unmatched",
                 "force_match_for_each_row",
+                "use_matmul_gather",
             )
         ),
         f"{nms}.score_threshold",
@@ -201,6 +304,7 @@ def imagine_reads():
                 "min_negatives_per_image",
             )
         ),
+        *RCNN_READS,
         f"{extractor}.min_depth",
         f"{extractor}.use_depthwise",
         *(

@@ -12,6 +12,7 @@ from typing import Any
 
 from imagine_core.contracts import MetaArchitecture
 from imagine_core.errors import ImagineError
+from imagine_plugins.models.detections import as_float32, pixel_boxes, to_contract
 from imagine_plugins.models.losses import HardExampleMiner
 
 # Model Garden's NMS: its default ('v2') spends seconds per page on a CPU, 'batched'
@@ -72,7 +73,8 @@ class RetinaNetDetector(MetaArchitecture):
             if ssd.loss.HasField("hard_example_miner")
             else None
         )
-        self.gather = target_gather.TargetGather()
+        # use_matmul_gather: the matcher's own gather (a one-hot matmul, for TPUs)
+        self.gather = getattr(self.matcher, "gather", None) or target_gather.TargetGather()
         nms = ssd.post_processing.batch_non_max_suppression
         generator = detection_generator.MultilevelDetectionGenerator(
             apply_nms=True,
@@ -133,8 +135,7 @@ class RetinaNetDetector(MetaArchitecture):
 
         height, width = example["image"].shape[0], example["image"].shape[1]
         count = example["num_groundtruth_boxes"]
-        scale = tf.constant([height, width, height, width], tf.float32)
-        boxes = example["groundtruth_boxes"][:count] * scale
+        boxes = pixel_boxes(example)
         labels = tf.expand_dims(example["groundtruth_classes"][:count] + 1, -1)  # 0: background
         levels = self.anchor_generator((height, width))
         flat = tf.concat([tf.reshape(v, [-1, 4]) for v in levels.values()], 0)
@@ -187,6 +188,7 @@ class RetinaNetDetector(MetaArchitecture):
         import tensorflow as tf
         from official.vision.losses import loss_utils
 
+        predictions = as_float32(predictions)
         cls_weights, box_weights = groundtruth["cls_weights"], groundtruth["box_weights"]
         classes = self.num_classes + 1
         flat = loss_utils.multi_level_flatten
@@ -220,45 +222,22 @@ class RetinaNetDetector(MetaArchitecture):
         }
 
     def postprocess(self, predictions, true_image_shapes):
-        """Detections: boxes in pixels (ymin, xmin, ymax, xmax), scores, 0-based classes.
+        return to_contract(predictions, self.ssd.post_processing.batch_non_max_suppression)
 
-        With ``use_class_agnostic_nms`` (the glyph models set it) a second NMS across
-        classes keeps one detection per place: a glyph is one character, and per-class
-        NMS would keep an 'o' and an 'e' on the same spot.
-        """
+    def dense_detections(self, images):
+        """Every anchor's decoded box (pixels) and class probabilities (background
+        dropped), before any NMS: what the TFLite exporter builds its graph from."""
         import tensorflow as tf
+        from official.vision.losses import loss_utils
 
-        boxes = predictions["detection_boxes"]
-        scores = predictions["detection_scores"]
-        classes = tf.cast(predictions["detection_classes"], tf.int32) - 1  # drop background
-        count = predictions["num_detections"]
-        nms = self.ssd.post_processing.batch_non_max_suppression
-        if nms.use_class_agnostic_nms:
-            limit = tf.shape(boxes)[1]
-
-            def one(args):
-                b, s, c, n = args
-                keep = tf.image.non_max_suppression(b[:n], s[:n], limit, nms.iou_threshold)
-                kept = tf.shape(keep)[0]
-                pad = limit - kept
-                return (
-                    tf.pad(tf.gather(b, keep), [[0, pad], [0, 0]]),
-                    tf.pad(tf.gather(s, keep), [[0, pad]]),
-                    tf.pad(tf.gather(c, keep), [[0, pad]], constant_values=-1),
-                    kept,
-                )
-
-            boxes, scores, classes, count = tf.map_fn(
-                one,
-                (boxes, scores, classes, count),
-                fn_output_signature=(tf.float32, tf.float32, tf.int32, tf.int32),
-            )
-        return {
-            "detection_boxes": boxes,
-            "detection_scores": scores,
-            "detection_classes": classes,
-            "num_detections": count,
-        }
+        normalised, _ = self.preprocess(images)
+        features = self.model.decoder(self.model.backbone(normalised, training=False))
+        scores, codes = self.model.head(features, training=False)[:2]
+        classes = self.num_classes + 1
+        logits = loss_utils.multi_level_flatten(scores, last_dim=classes)
+        codes = loss_utils.multi_level_flatten(codes, last_dim=4)
+        boxes = self._decode(codes, self._anchors(*images.shape[1:3]))
+        return boxes, tf.sigmoid(logits)[..., 1:]
 
     def detect(self, images):
         """Detections on a batch of images whose sides are multiples of :meth:`stride`."""

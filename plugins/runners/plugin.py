@@ -55,6 +55,7 @@ def imagine_reads():
         "hardware.num_devices",
         "hardware.tpu_name",
         "hardware.jit_compile",
+        "hardware.mixed_precision",
         "train_config.optimizer.*",
         "train_config.num_steps",
         "train_config.checkpoint_every_n_steps",

@@ -52,8 +52,28 @@ def _fine_tune(detector: Any, train_config: Any) -> None:
     err.print(f"initialised from {kind} checkpoint {path}")
 
 
+PRECISIONS = ("mixed_float16", "mixed_bfloat16")
+
+
+def set_precision(policy: str) -> None:
+    """``hardware.mixed_precision``: layers compute in 16 bits, variables stay float32
+    (so checkpoints load into a float32 model); losses are computed in float32."""
+    import tf_keras
+
+    if policy and policy not in PRECISIONS:
+        raise ImagineError(
+            f"unknown mixed precision policy {policy!r}",
+            where="hardware.mixed_precision",
+            fix=f"use one of {', '.join(PRECISIONS)}, or leave it empty for float32",
+        )
+    tf_keras.mixed_precision.set_global_policy(policy or "float32")
+    if policy:
+        err.print(f"mixed precision: {policy} (hardware.mixed_precision)")
+
+
 def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
     import tensorflow as tf
+    import tf_keras
 
     from imagine_plugins.tfrecord.pipeline import build_input, record_files
 
@@ -71,6 +91,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
             where="model.*.num_classes",
             fix="leave num_classes unset to take it from the label map",
         )
+    set_precision(pipeline.hardware.mixed_precision)
     with strategy.scope():
         detector = build(pipeline.model, pipeline)
         chosen = getattr(
@@ -78,6 +99,8 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
         )
         schedule = build(chosen.learning_rate, pipeline)
         optimizer = build(config.optimizer, pipeline)(schedule.keras())
+        if pipeline.hardware.mixed_precision == "mixed_float16":  # float16 needs loss scaling
+            optimizer = tf_keras.mixed_precision.LossScaleOptimizer(optimizer)
         step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
         checkpoint = tf.train.Checkpoint(
             step=step, optimizer=optimizer, **detector.checkpoint_items()
@@ -107,6 +130,12 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
                 continue
         manager.save(checkpoint_number=int(step.numpy()))
         err.print("evaluating the moving averages of the weights (eval_config.use_moving_averages)")
+    if pipeline.hardware.mixed_precision:
+        # Evaluation, like `imagine eval` and `imagine ocr`, runs the float32 model.
+        from imagine_core.runs import restore
+
+        set_precision("")
+        detector = restore(run_dir)[1]
     return detector, label_map
 
 
@@ -120,18 +149,27 @@ def make_train_step(
 
     variables = detector.trainable_variables
     clip = config.gradient_clipping_by_norm
+    scaling = hasattr(optimizer, "get_scaled_loss")  # a LossScaleOptimizer (mixed_float16)
 
     @tf.function(jit_compile=jit_compile or None)
     def train_step(batch):
         with tf.GradientTape() as tape:
             images, shapes = detector.preprocess(batch["image"])
+            detector.provide_groundtruth(batch)
             predictions = detector.predict(images, shapes, training=True)
-            losses = detector.loss(predictions, batch)
+            losses = {
+                name: tf.cast(value, tf.float32)
+                for name, value in detector.loss(predictions, batch).items()
+            }
             total = tf.add_n(list(losses.values()))
             if config.add_regularization_loss and detector.regularization_losses():
-                losses["regularization"] = tf.add_n(detector.regularization_losses())
+                terms = [tf.cast(t, tf.float32) for t in detector.regularization_losses()]
+                losses["regularization"] = tf.add_n(terms)
                 total += losses["regularization"]
-        gradients = tape.gradient(total, variables)
+            scaled = optimizer.get_scaled_loss(total) if scaling else total
+        gradients = tape.gradient(scaled, variables)
+        if scaling:
+            gradients = optimizer.get_unscaled_gradients(gradients)
         # Backbone layers the feature maps do not use get no gradient: leave them out.
         pairs = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
         gradients = [g for g, _ in pairs]

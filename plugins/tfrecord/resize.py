@@ -50,6 +50,7 @@ class KeepAspectRatioResizer(ImageResizer):
         true_shape = tf.concat([size, [3]], 0)
         if c.pad_to_max_dimension:
             resized = tf.image.pad_to_bounding_box(resized, 0, 0, c.max_dimension, c.max_dimension)
+            resized = tf.ensure_shape(resized, [c.max_dimension, c.max_dimension, None])
         return resized, true_shape
 
 

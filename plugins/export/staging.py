@@ -1,0 +1,51 @@
+"""What every exporter does around its format: restore the run, choose the tile size,
+write the assets (label map, pipeline.config) and publish the folder in one rename."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from imagine_core.config.convert import to_text
+from imagine_core.errors import ImagineError
+from imagine_core.pipeline import publish_folder
+
+
+def prepare(settings: Any, checkpoint: Path, pipeline: Any) -> tuple[Any, Any, int]:
+    """The run's model with the checkpoint's weights, its label map, and the tile size
+    (``ocr.tile_size``, else the model's input size, as a multiple of its stride)."""
+    from imagine_core.runs import input_size, restore
+
+    if settings.input_type != "image_tensor":
+        raise ImagineError(
+            f"input_type {settings.input_type!r} is not supported by this exporter",
+            where="export.input_type",
+            fix="use image_tensor (uint8 image batches)",
+        )
+    _, model, label_map = restore(checkpoint.parent.parent, checkpoint)
+    stride = model.stride()
+    size = pipeline.ocr.tile_size or input_size(pipeline) or 512
+    return model, label_map, math.ceil(size / stride) * stride
+
+
+@contextlib.contextmanager
+def staged(out_dir: Path, label_map: Any, pipeline: Any) -> Iterator[Path]:
+    """A temporary folder to write the export into; on success it gets ``assets/`` and
+    replaces ``out_dir`` at once."""
+    tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        (tmp / "assets").mkdir(exist_ok=True)
+        label_map.write(tmp / "assets" / "label_map.pbtxt")
+        (tmp / "assets" / "pipeline.config").write_text(to_text(pipeline), encoding="utf-8")
+        publish_folder(tmp, out_dir, replace=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,70 @@
+"""What both meta-architectures do to Model Garden's detections before handing them on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def to_contract(predictions: dict[str, Any], nms: Any) -> dict[str, Any]:
+    """Detections: boxes in pixels (ymin, xmin, ymax, xmax), scores, 0-based classes.
+
+    With ``use_class_agnostic_nms`` (the glyph models set it) a second NMS across
+    classes keeps one detection per place: a glyph is one character, and per-class
+    NMS would keep an 'o' and an 'e' on the same spot.
+    """
+    import tensorflow as tf
+
+    boxes = tf.cast(predictions["detection_boxes"], tf.float32)
+    scores = tf.cast(predictions["detection_scores"], tf.float32)
+    classes = tf.cast(predictions["detection_classes"], tf.int32) - 1  # drop background
+    count = predictions["num_detections"]
+    if nms.use_class_agnostic_nms:
+        limit = tf.shape(boxes)[1]
+
+        def one(args):
+            b, s, c, n = args
+            keep = tf.image.non_max_suppression(b[:n], s[:n], limit, nms.iou_threshold)
+            kept = tf.shape(keep)[0]
+            pad = limit - kept
+            return (
+                tf.pad(tf.gather(b, keep), [[0, pad], [0, 0]]),
+                tf.pad(tf.gather(s, keep), [[0, pad]]),
+                tf.pad(tf.gather(c, keep), [[0, pad]], constant_values=-1),
+                kept,
+            )
+
+        boxes, scores, classes, count = tf.map_fn(
+            one,
+            (boxes, scores, classes, count),
+            fn_output_signature=(tf.float32, tf.float32, tf.int32, tf.int32),
+        )
+    return {
+        "detection_boxes": boxes,
+        "detection_scores": scores,
+        "detection_classes": classes,
+        "num_detections": count,
+    }
+
+
+def as_float32(predictions: Any) -> Any:
+    """Predictions of a mixed-precision model (16-bit floats) in float32, for the losses."""
+    import tensorflow as tf
+
+    def cast(value):
+        floating = isinstance(value, tf.Tensor) and value.dtype.is_floating
+        return tf.cast(value, tf.float32) if floating else value
+
+    return tf.nest.map_structure(cast, predictions)
+
+
+def pixel_boxes(example: dict[str, Any]) -> Any:
+    """An example's ground-truth boxes in pixels of its image, padding rows dropped.
+
+    Boxes are normalised to the true image (before a resizer pads it), as in the TF OD API.
+    """
+    import tensorflow as tf
+
+    count = example["num_groundtruth_boxes"]
+    true = tf.cast(example["true_image_shape"][:2], tf.float32)
+    scale = tf.concat([true, true], 0)
+    return example["groundtruth_boxes"][:count] * scale
