@@ -83,11 +83,14 @@ def test_jit_compiled_train_step_trains(tmp_path):
     assert (tmp_path / "run" / "metrics.json").is_file()
 
 
-@pytest.mark.parametrize("model", ["glyph_retinanet_small", "glyph_faster_rcnn_small"])
-def test_mixed_precision_trains_and_evaluates_in_float32(tmp_path, model):
-    result = _run_model(tmp_path, model, "steps=2", "+hardware.mixed_precision=mixed_bfloat16")
+@pytest.mark.parametrize(
+    "model, policy",
+    [("glyph_retinanet_small", "mixed_float16"), ("glyph_faster_rcnn_small", "mixed_bfloat16")],
+)
+def test_mixed_precision_trains_and_evaluates_in_float32(tmp_path, model, policy):
+    result = _run_model(tmp_path, model, "steps=2", f"+hardware.mixed_precision={policy}")
     assert result.code == 0, result.err[-3000:]
-    assert "mixed precision: mixed_bfloat16" in result.err
+    assert f"mixed precision: {policy}" in result.err
     assert "mixed_precision is set but no loaded plugin reads it" not in result.err
     assert (tmp_path / "run" / "metrics.json").is_file()
     # The checkpoint holds float32 variables: `imagine eval` rebuilds the float32 model.

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+# ImageNet statistics, as Model Garden normalises its inputs.
+MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)
+STDDEV_RGB = (0.229 * 255, 0.224 * 255, 0.225 * 255)
+
+
+def normalised(images: Any) -> tuple[Any, Any]:
+    """A batch of 0-255 images as Model Garden's backbones expect them, and their shapes."""
+    import tensorflow as tf
+
+    shapes = tf.shape(images)[1:3]
+    scaled = (images - tf.constant(MEAN_RGB)) / tf.constant(STDDEV_RGB)
+    return scaled, tf.tile(shapes[None], [tf.shape(images)[0], 1])
+
 
 def to_contract(predictions: dict[str, Any], nms: Any) -> dict[str, Any]:
     """Detections: boxes in pixels (ymin, xmin, ymax, xmax), scores, 0-based classes.

@@ -16,19 +16,13 @@ from typing import Any
 
 from imagine_core.contracts import BoxPredictor, MetaArchitecture
 from imagine_core.errors import ImagineError
-from imagine_plugins.models.detections import as_float32, pixel_boxes, to_contract
+from imagine_plugins.models.detections import as_float32, normalised, pixel_boxes, to_contract
 from imagine_plugins.models.matchers import target_gather
-from imagine_plugins.models.retinanet import MEAN_RGB, NMS_VERSION, STDDEV_RGB
+from imagine_plugins.models.retinanet import NMS_VERSION
 
 RPN_MATCH, RPN_UNMATCHED = 0.7, 0.3  # the TF OD API's first-stage IoU thresholds
 RPN_HUBER_DELTA = 1.0 / 9.0  # Model Garden's defaults for the two box losses
 FRCNN_HUBER_DELTA = 1.0
-
-
-def _float32(outputs: Any) -> Any:
-    import tensorflow as tf
-
-    return tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), outputs)
 
 
 def float32_heads() -> tuple[type, type]:
@@ -39,11 +33,11 @@ def float32_heads() -> tuple[type, type]:
 
     class RPNHead(dense_prediction_heads.RPNHead):
         def call(self, features):
-            return _float32(super().call(features))
+            return as_float32(super().call(features))
 
     class DetectionHead(instance_heads.DetectionHead):
         def call(self, inputs, training=None):
-            return _float32(super().call(inputs, training=training))
+            return as_float32(super().call(inputs, training=training))
 
     return RPNHead, DetectionHead
 
@@ -58,7 +52,6 @@ class MaskRcnnBoxPredictor(BoxPredictor):
         self.head = None
 
     def build(self, num_classes: int, fc_layers: int, fc_dims: int) -> Any:
-
         from imagine_plugins.models.parts import l2, norm_activation
 
         c = self.config
@@ -309,11 +302,7 @@ class FasterRcnnDetector(MetaArchitecture):
         }
 
     def preprocess(self, images):
-        import tensorflow as tf
-
-        shapes = tf.shape(images)[1:3]
-        normalised = (images - tf.constant(MEAN_RGB)) / tf.constant(STDDEV_RGB)
-        return normalised, tf.tile(shapes[None], [tf.shape(images)[0], 1])
+        return normalised(images)
 
     def predict(self, images, true_image_shapes, training: bool = True):
         import tensorflow as tf

@@ -12,16 +12,13 @@ from typing import Any
 
 from imagine_core.contracts import MetaArchitecture
 from imagine_core.errors import ImagineError
-from imagine_plugins.models.detections import as_float32, pixel_boxes, to_contract
+from imagine_plugins.models.detections import as_float32, normalised, pixel_boxes, to_contract
 from imagine_plugins.models.losses import HardExampleMiner
 
 # Model Garden's NMS: its default ('v2') spends seconds per page on a CPU, 'batched'
 # (tf.image.combined_non_max_suppression) milliseconds for the same accuracy
 # (tests/benchmarks/bench_ocr.py --nms batched,v2 compares them).
 NMS_VERSION = "batched"
-# ImageNet statistics, as Model Garden normalises its inputs.
-MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)
-STDDEV_RGB = (0.229 * 255, 0.224 * 255, 0.225 * 255)
 
 
 class RetinaNetDetector(MetaArchitecture):
@@ -156,11 +153,7 @@ class RetinaNetDetector(MetaArchitecture):
         }
 
     def preprocess(self, images):
-        import tensorflow as tf
-
-        shapes = tf.shape(images)[1:3]
-        normalised = (images - tf.constant(MEAN_RGB)) / tf.constant(STDDEV_RGB)
-        return normalised, tf.tile(shapes[None], [tf.shape(images)[0], 1])
+        return normalised(images)
 
     def predict(self, images, true_image_shapes, training: bool = True):
         import tensorflow as tf
@@ -230,8 +223,8 @@ class RetinaNetDetector(MetaArchitecture):
         import tensorflow as tf
         from official.vision.losses import loss_utils
 
-        normalised, _ = self.preprocess(images)
-        features = self.model.decoder(self.model.backbone(normalised, training=False))
+        prepared, _ = self.preprocess(images)
+        features = self.model.decoder(self.model.backbone(prepared, training=False))
         scores, codes = self.model.head(features, training=False)[:2]
         classes = self.num_classes + 1
         logits = loss_utils.multi_level_flatten(scores, last_dim=classes)
