@@ -1,6 +1,8 @@
 """Reading pages: imagine's pages/s and CER, per tile size and NMS, beside Tesseract's.
 
-    python tests/benchmarks/bench_ocr.py RUN_DIR [PAGES_DIR] [--tiles 0,512] [--nms batched,v2]
+    python tests/benchmarks/bench_ocr.py MODEL [PAGES_DIR] [--tiles 0,512] [--nms batched,v2]
+
+MODEL is a run folder or an exported model (SavedModel, TFLite: give PAGES_DIR).
 
 PAGES_DIR holds page images with ``<page>.gt.txt`` (and LabelImg XML) beside them
 (default: the run's demo eval pages). For each tile size and Model Garden NMS version,
@@ -54,14 +56,12 @@ def boxes_of(page: Path) -> dict:
 
 
 def imagine(run_dir: Path, pages: list[Path], tile: int, nms: str) -> None:
-    import tensorflow as tf
-
     from imagine_core.runs import load_detector
     from imagine_plugins.evaluation.metrics import CocoDetectionMetrics
     from imagine_plugins.models import retinanet
     from imagine_plugins.ocr.command import components
     from imagine_plugins.ocr.images import read_pages
-    from imagine_plugins.ocr.tiling import cut, tiles_of
+    from imagine_plugins.ocr.tiling import tiles_of
 
     retinanet.NMS_VERSION = nms
     pipeline, detector = load_detector(run_dir)
@@ -94,29 +94,41 @@ def imagine(run_dir: Path, pages: list[Path], tile: int, nms: str) -> None:
         )
     boxes = coco.result()
 
-    # The network alone (backbone, decoder, heads) on the same tiles; the rest of the
-    # time is post-processing (decoding, NMS), merging, and cutting tiles.
+    per_page = seconds / len(pages)
+    first = images[pages[0].stem]
+    tiles = len(tiles_of(0, *first.shape[:2], size, settings.tile_overlap))
+    share = "n/a (an exported model)"
+    if hasattr(detector, "model"):  # a run folder: time the network alone
+        share = f"{network_seconds(detector, first, size, settings) / per_page:.0%}"
+    print(
+        f"imagine  tile {size:>4} ({tiles:>2}/page) nms {nms:<7}:"
+        f" {len(pages) / seconds:5.2f} pages/s  CER {cer_of(reads, pages):.4f}"
+        f"  mAP@0.5 {boxes['mAP@0.5']:.3f}  recall {boxes['AR@1000']:.3f}  glyphs {glyphs}"
+        f"  | {per_page * 1000:.0f} ms/page, network {share}"
+    )
+
+
+def network_seconds(detector, image, size: int, settings) -> float:
+    """The network alone (backbone, decoder, heads) on one page's tiles; the rest of the
+    time is post-processing (decoding, NMS), merging, and cutting tiles."""
+    import tensorflow as tf
+
+    from imagine_plugins.ocr.tiling import cut, tiles_of
+
     keras = detector.model.model
     network = tf.function(
         lambda x: keras.head(keras.decoder(keras.backbone(detector.model.preprocess(x)[0])))
     )
-    image = images[pages[0].stem]
     batch = np.stack(
         [cut(image, t, size) for t in tiles_of(0, *image.shape[:2], size, settings.tile_overlap)]
     ).astype(np.float32)
-    for chunk in range(0, len(batch), settings.batch_size):
-        network(tf.constant(batch[chunk : chunk + settings.batch_size]))  # trace
-    net_start = time.perf_counter()
-    for chunk in range(0, len(batch), settings.batch_size):
-        network(tf.constant(batch[chunk : chunk + settings.batch_size]))
-    net = time.perf_counter() - net_start
-    per_page = seconds / len(pages)
-    print(
-        f"imagine  tile {size:>4} ({len(batch):>2}/page) nms {nms:<7}:"
-        f" {len(pages) / seconds:5.2f} pages/s  CER {cer_of(reads, pages):.4f}"
-        f"  mAP@0.5 {boxes['mAP@0.5']:.3f}  recall {boxes['AR@1000']:.3f}  glyphs {glyphs}"
-        f"  | {per_page * 1000:.0f} ms/page, network {net / per_page:.0%}"
-    )
+    chunks = [batch[i : i + settings.batch_size] for i in range(0, len(batch), settings.batch_size)]
+    for chunk in chunks:
+        network(tf.constant(chunk))  # trace
+    start = time.perf_counter()
+    for chunk in chunks:
+        network(tf.constant(chunk))
+    return time.perf_counter() - start
 
 
 def tesseract(pages: list[Path]) -> None:
