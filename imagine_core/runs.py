@@ -137,6 +137,16 @@ def input_size(pipeline: Message) -> int:
     return 0
 
 
+def _exported_assets(folder: Path) -> tuple[Message, list[str]]:
+    """An exported model's pipeline.config and class names (``assets/``, both exporters)."""
+    from imagine_core.config.convert import read_text_file
+    from imagine_core.labelmap import LabelMap
+    from imagine_core.schema import pipeline_class
+
+    pipeline = read_text_file(folder / "assets" / "pipeline.config", pipeline_class())
+    return pipeline, ["?", *LabelMap.read(folder / "assets" / "label_map.pbtxt").names]
+
+
 class SavedModelDetector(Detector):
     """A SavedModel written by the ``saved_model`` exporter (its module describes the
     layout); it takes tiles of exactly ``input_size``."""
@@ -144,15 +154,10 @@ class SavedModelDetector(Detector):
     def __init__(self, folder: Path):
         import tensorflow as tf
 
-        from imagine_core.config.convert import read_text_file
-        from imagine_core.labelmap import LabelMap
-        from imagine_core.schema import pipeline_class
-
         loaded = tf.saved_model.load(str(folder))
         self._loaded = loaded  # keeps the signature's variables alive
         self._detect = loaded.signatures["serving_default"]
-        self.pipeline = read_text_file(folder / "assets" / "pipeline.config", pipeline_class())
-        self.names = ["?", *LabelMap.read(folder / "assets" / "label_map.pbtxt").names]
+        self.pipeline, self.names = _exported_assets(folder)
         self.stride = int(loaded.stride.numpy())
         self.input_size = int(loaded.input_size.numpy())
         self.fixed_input = True
@@ -173,17 +178,12 @@ class TfliteDetector(Detector):
 
         import tensorflow as tf
 
-        from imagine_core.config.convert import read_text_file
-        from imagine_core.labelmap import LabelMap
-        from imagine_core.schema import pipeline_class
-
         with warnings.catch_warnings():  # tf.lite.Interpreter points at ai-edge-litert
             warnings.simplefilter("ignore")
             interpreter = tf.lite.Interpreter(model_path=str(folder / "model.tflite"))
         self._run = interpreter.get_signature_runner()
         self._interpreter = interpreter  # the runner needs it alive
-        self.pipeline = read_text_file(folder / "assets" / "pipeline.config", pipeline_class())
-        self.names = ["?", *LabelMap.read(folder / "assets" / "label_map.pbtxt").names]
+        self.pipeline, self.names = _exported_assets(folder)
         self.input_size = int(interpreter.get_input_details()[0]["shape"][1])
         self.stride = 1
         self.fixed_input = True

@@ -77,11 +77,11 @@ def test_validate_accepts_overrides(cli, labelimg_data):
 
 
 def test_strict_validation_fails_on_what_nothing_provides(cli, labelimg_data):
-    args = ("dataset=labelimg", f"data_dir={labelimg_data}", "export=tflite")
+    args = ("dataset=labelimg", f"data_dir={labelimg_data}", "export.type=onnx")
     assert cli("config", "validate", *args).code == 0  # `imagine run` needs no exporter
     result = cli("config", "validate", "--strict", *args)
     assert result.code == 2
-    assert "exporter 'tflite'" in result.out
+    assert "exporter 'onnx'" in result.out
 
 
 def test_tpu_overlay_pads_boxes(cli):

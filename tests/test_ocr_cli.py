@@ -161,12 +161,13 @@ def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, eval_pages, tmp_p
     tile = np.asarray(page)[None, :size, :size]
     expected = {k: v.numpy() for k, v in serve(tf.constant(tile)).items()}
     found = detector._run(images=tile)
-    count = int(expected["num_detections"][0])
-    assert count > 0 and int(found["num_detections"][0]) == count
-    scores = [np.sort(d["detection_scores"][0, :count]) for d in (found, expected)]
-    np.testing.assert_allclose(*scores, atol=1e-4)
-    # An untrained model scores many boxes alike, so their order (and which of two
-    # near-equal overlapping boxes NMS keeps) may differ; nearly all boxes must agree.
-    boxes = [d["detection_boxes"][0, :count] for d in (found, expected)]
+    count, kept = int(expected["num_detections"][0]), int(found["num_detections"][0])
+    # An untrained model scores many boxes alike: which of two near-equal overlapping
+    # boxes NMS keeps, and a box at the score threshold, may differ; nearly all agree.
+    assert count > 0 and abs(kept - count) <= max(1, count // 50)
+    boxes = found["detection_boxes"][0, :kept], expected["detection_boxes"][0, :count]
     distance = np.abs(boxes[0][:, None, :] - boxes[1][None, :, :]).max(-1)
-    assert (distance.min(0) < 0.05).mean() >= 0.9
+    nearest = distance.argmin(1)
+    scores = found["detection_scores"][0, :kept], expected["detection_scores"][0, :count]
+    agree = (distance.min(1) < 0.05) & (np.abs(scores[0] - scores[1][nearest]) < 1e-3)
+    assert agree.mean() >= 0.9
