@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from imagine_core.contracts import MetaArchitecture
+
 # ImageNet statistics, as Model Garden normalises its inputs.
 MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)
 STDDEV_RGB = (0.229 * 255, 0.224 * 255, 0.225 * 255)
@@ -81,3 +83,37 @@ def pixel_boxes(example: dict[str, Any]) -> Any:
     true = tf.cast(example["true_image_shape"][:2], tf.float32)
     scale = tf.concat([true, true], 0)
     return example["groundtruth_boxes"][:count] * scale
+
+
+class KerasDetector(MetaArchitecture):
+    """What both bundled meta-architectures share: one Model Garden Keras model
+    (``self.model``) whose weights are trained, checkpointed and regularized."""
+
+    model: Any
+
+    @property
+    def trainable_variables(self) -> list[Any]:
+        return self.model.trainable_variables
+
+    def checkpoint_items(self) -> dict[str, Any]:
+        return {"model": self.model}
+
+    def regularization_losses(self) -> list[Any]:
+        return self.model.losses
+
+    def preprocess(self, images):
+        return normalised(images)
+
+    def freeze_batchnorm(self) -> None:
+        """Every batch-norm layer at its moving statistics (a frozen tf_keras
+        BatchNormalization also normalises with them), as the TF OD API fine-tunes."""
+        import tf_keras
+
+        for layer in self.model.submodules:
+            if isinstance(layer, tf_keras.layers.BatchNormalization):
+                layer.trainable = False
+
+    def detect(self, images):
+        """Detections on a batch of images whose sides are multiples of :meth:`stride`."""
+        prepared, shapes = self.preprocess(images)
+        return self.postprocess(self.predict(prepared, shapes, training=False), shapes)

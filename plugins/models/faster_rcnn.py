@@ -14,9 +14,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from imagine_core.contracts import BoxPredictor, MetaArchitecture
+from imagine_core.contracts import BoxPredictor
 from imagine_core.errors import ImagineError
-from imagine_plugins.models.detections import as_float32, normalised, pixel_boxes, to_contract
+from imagine_plugins.models.detections import KerasDetector, as_float32, pixel_boxes, to_contract
 from imagine_plugins.models.matchers import target_gather
 from imagine_plugins.models.retinanet import NMS_VERSION
 
@@ -116,7 +116,7 @@ def second_stage_head(fr: Any, extractor: Any, predictor: Any, num_classes: int)
     return SecondStage()
 
 
-class FasterRcnnDetector(MetaArchitecture):
+class FasterRcnnDetector(KerasDetector):
     """preprocess -> predict -> loss (training) or postprocess (detections in pixels)."""
 
     def __init__(self, fr: Any, pipeline: Any):
@@ -245,21 +245,7 @@ class FasterRcnnDetector(MetaArchitecture):
             and not fr.feature_extractor.batch_norm_trainable
         )
         if frozen:
-            import tf_keras
-
-            for layer in self.model.submodules:
-                if isinstance(layer, tf_keras.layers.BatchNormalization):
-                    layer.trainable = False
-
-    @property
-    def trainable_variables(self) -> list[Any]:
-        return self.model.trainable_variables
-
-    def checkpoint_items(self) -> dict[str, Any]:
-        return {"model": self.model}
-
-    def regularization_losses(self) -> list[Any]:
-        return self.model.losses
+            self.freeze_batchnorm()
 
     def stride(self) -> int:
         return 2**self.max_level
@@ -300,9 +286,6 @@ class FasterRcnnDetector(MetaArchitecture):
             "gt_boxes": tf.where(valid[..., None], boxes, -tf.ones_like(boxes)),
             "gt_classes": tf.where(valid, classes + 1, -tf.ones_like(classes)),
         }
-
-    def preprocess(self, images):
-        return normalised(images)
 
     def predict(self, images, true_image_shapes, training: bool = True):
         import tensorflow as tf
@@ -358,7 +341,3 @@ class FasterRcnnDetector(MetaArchitecture):
 
     def postprocess(self, predictions, true_image_shapes):
         return to_contract(predictions, self.nms)
-
-    def detect(self, images):
-        normalised, shapes = self.preprocess(images)
-        return self.postprocess(self.predict(normalised, shapes, training=False), shapes)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.contracts import MetaArchitecture
 from imagine_core.errors import ImagineError
-from imagine_plugins.models.detections import as_float32, normalised, pixel_boxes, to_contract
+from imagine_plugins.models.detections import KerasDetector, as_float32, pixel_boxes, to_contract
 from imagine_plugins.models.losses import HardExampleMiner
 
 # Model Garden's NMS: its default ('v2') spends seconds per page on a CPU, 'batched'
@@ -21,7 +20,7 @@ from imagine_plugins.models.losses import HardExampleMiner
 NMS_VERSION = "batched"
 
 
-class RetinaNetDetector(MetaArchitecture):
+class RetinaNetDetector(KerasDetector):
     """preprocess -> predict -> loss (training) or postprocess (detections in pixels).
 
     Every part comes from the registry, chosen by the pipeline: the feature
@@ -99,20 +98,7 @@ class RetinaNetDetector(MetaArchitecture):
             anchor_size=multiscale.anchor_scale,
         )
         if ssd.freeze_batchnorm:
-            # A frozen tf_keras BatchNormalization also normalises with its moving statistics.
-            for layer in self.model.submodules:
-                if isinstance(layer, tf_keras.layers.BatchNormalization):
-                    layer.trainable = False
-
-    @property
-    def trainable_variables(self) -> list[Any]:
-        return self.model.trainable_variables
-
-    def checkpoint_items(self) -> dict[str, Any]:
-        return {"model": self.model}
-
-    def regularization_losses(self) -> list[Any]:
-        return self.model.losses
+            self.freeze_batchnorm()
 
     def stride(self) -> int:
         """Image sides must be multiples of this: the FPN adds maps of exact halves."""
@@ -151,9 +137,6 @@ class RetinaNetDetector(MetaArchitecture):
             "cls_weights": cls_weights,
             "box_weights": box_weights,
         }
-
-    def preprocess(self, images):
-        return normalised(images)
 
     def predict(self, images, true_image_shapes, training: bool = True):
         import tensorflow as tf
@@ -231,8 +214,3 @@ class RetinaNetDetector(MetaArchitecture):
         codes = loss_utils.multi_level_flatten(codes, last_dim=4)
         boxes = self._decode(codes, self._anchors(*images.shape[1:3]))
         return boxes, tf.sigmoid(logits)[..., 1:]
-
-    def detect(self, images):
-        """Detections on a batch of images whose sides are multiples of :meth:`stride`."""
-        normalised, shapes = self.preprocess(images)
-        return self.postprocess(self.predict(normalised, shapes, training=False), shapes)
