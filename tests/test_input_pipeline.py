@@ -74,8 +74,10 @@ def test_tile_keeps_a_glyph_only_when_most_of_it_is_inside():
     labels = tf.constant([1, 2, 3])
     window = tf.constant([0.0, 0.0, 0.5, 0.5])
     kept, kept_labels = crop_boxes(boxes, labels, window, 0.7)
-    assert kept_labels.numpy().tolist() == [1]  # the second is only a quarter inside
+    # The second is only a quarter inside: no glyph, but no background either (label 0).
+    assert kept_labels.numpy().tolist() == [1, 0]
     assert kept.numpy()[0] == pytest.approx([0.2, 0.2, 0.4, 0.4])
+    assert kept.numpy()[1] == pytest.approx([0.8, 0.8, 1.0, 1.0])
     _, kept_labels = crop_boxes(boxes, labels, window, 0.2)
     assert kept_labels.numpy().tolist() == [1, 2]
     kept, kept_labels = crop_boxes(boxes, labels, window, 0.0)  # any overlap, none outside

@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from data_helpers import page
 
 from imagine_core.errors import ImagineError
 from imagine_plugins.labelimg.plugin import LabelImgReader
@@ -93,3 +94,25 @@ def test_reader_yields_every_file_in_order(tmp_path):
 def test_reader_names_a_missing_folder(tmp_path):
     with pytest.raises(ImagineError, match="folder not found"):
         list(LabelImgReader([str(tmp_path / "nope")]).read())
+
+
+def test_without_an_eval_folder_a_tenth_of_train_is_held_out(tmp_path):
+    (tmp_path / "train").mkdir()
+    for i in range(10):
+        page(tmp_path / "train", f"p{i}", ["a"])
+    train = list(LabelImgReader([str(tmp_path / "train")]).items())
+    held = list(LabelImgReader([str(tmp_path / "eval")]).items())
+    assert len(held) == 1 and len(train) == 9
+    assert not set(held) & set(train)
+    assert held == list(LabelImgReader([str(tmp_path / "eval")]).items())  # the same each time
+    (tmp_path / "eval").mkdir()  # once there is an eval folder, train is train again
+    assert len(list(LabelImgReader([str(tmp_path / "train")]).items())) == 10
+
+
+def test_one_page_and_no_eval_folder_is_refused_with_a_way_out(tmp_path):
+    from imagine_core.errors import DataError
+
+    (tmp_path / "train").mkdir()
+    page(tmp_path / "train", "only", ["a"])
+    with pytest.raises(DataError, match="only 1 page"):
+        list(LabelImgReader([str(tmp_path / "eval")]).items())

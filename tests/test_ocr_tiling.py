@@ -115,3 +115,70 @@ def test_a_thin_double_inside_a_better_glyph_is_dropped_neighbours_stay():
     kerned = Glyph((23.0, 0.0, 33.0, 20.0), "o", 0.7)  # shares 20% of its box with the 'n'
     kept = suppress_overlaps([double, i, neighbour, kerned], 0.5)
     assert [g.char for g in kept] == ["i", "n", "o"]
+
+
+class SizeBoundReader(Detector):
+    """A detector that, like a trained one, only knows glyphs of the sizes it saw: ink
+    blobs 14-26 px tall, read as 'l' (narrow) or 'o' (round); anything else it misses."""
+
+    stride, input_size = 32, 128
+
+    def detect(self, images):
+        import cv2
+
+        found = []
+        for tile in images.astype(np.uint8):
+            ink = (tile[..., 0] < 128).astype(np.uint8)
+            count, _, stats, _ = cv2.connectedComponentsWithStats(ink, 8)
+            boxes, labels = [], []
+            for x, y, w, h, _ in stats[1:count]:
+                if 14 <= h <= 26:
+                    boxes.append((x, y, x + w, y + h))
+                    labels.append("l" if w < 0.6 * h else "o")
+            found.append({"boxes": boxes, "labels": labels, "scores": [0.9] * len(boxes)})
+        return found
+
+
+def bars_and_rings(scale: float) -> tuple[np.ndarray, str]:
+    """Three lines of 'l's and 'o's 20 px tall (at scale 1), and their text."""
+    from PIL import Image, ImageDraw
+
+    rows = ["lol ool lo", "oll lol", "lo oo ll"]
+    img = Image.new("RGB", (420, 200), "white")
+    draw = ImageDraw.Draw(img)
+    for r, text in enumerate(rows):
+        x, top = 12, 20 + 55 * r
+        for ch in text:
+            if ch == "l":
+                draw.rectangle([x, top, x + 6, top + 20], fill="black")
+            elif ch == "o":
+                draw.ellipse([x, top, x + 18, top + 20], outline="black", width=3)
+            x += 12 if ch == " " else (10 if ch == "l" else 22)
+    if scale != 1:
+        img = img.resize((round(420 * scale), round(200 * scale)), Image.BICUBIC)
+    return np.asarray(img), "\n".join(rows)
+
+
+@pytest.mark.parametrize("scale", [0.6, 1.0, 1.6])
+def test_pages_are_read_at_the_glyph_size_the_model_learned(scale):
+    from imagine_plugins.evaluation.metrics import CharacterErrorRate
+    from imagine_plugins.ocr.assemble import LineAssembler
+
+    page, truth = bars_and_rings(scale)
+    cer = CharacterErrorRate(LineAssembler(), min_score=0.0)
+    reader = TiledPageReader(tile_size=128, overlap=40, glyph_heights=(19, 23))
+    (glyphs,) = reader.read(SizeBoundReader(), [page])
+    read = cer.read([g.box for g in glyphs], [g.char for g in glyphs])
+    assert cer.add_text("page", truth, read).cer <= 0.01
+    if scale != 1.0:  # read as it is, the page's glyphs are sizes the model never saw
+        (unscaled,) = TiledPageReader(tile_size=128, overlap=40).read(SizeBoundReader(), [page])
+        assert len(unscaled) < len(glyphs) / 2
+
+
+def test_glyph_height_follows_the_scale_of_the_page():
+    from imagine_plugins.ocr.scale import glyph_height
+
+    heights = [glyph_height(bars_and_rings(s)[0]) for s in (0.6, 1.0, 1.6)]
+    assert heights[1] == pytest.approx(21, abs=1.5)
+    assert heights[0] == pytest.approx(0.6 * heights[1], rel=0.1)
+    assert heights[2] == pytest.approx(1.6 * heights[1], rel=0.1)

@@ -8,14 +8,14 @@ import pytest
 from data_helpers import page
 
 from imagine_core.errors import ImagineError
-from imagine_plugins.datatools.synth import synthesise, tokens
+from imagine_plugins.datatools.synth import read_sources, synthesise, tokens
 from imagine_plugins.labelimg.plugin import LabelImgReader
 
 
 @pytest.fixture
 def marked(tmp_path):
     page(tmp_path, "one", ["a", "b", "c", "st", "ſ"], size=(200, 80))
-    return list(LabelImgReader([str(tmp_path)]).read())
+    return read_sources(list(LabelImgReader([str(tmp_path)]).read()))
 
 
 def test_pages_hold_only_marked_glyphs_inside_the_page(marked):
@@ -64,5 +64,64 @@ def test_synth_command_writes_a_training_set(tmp_path, cli):
         "128,128",
     )
     assert result.code == 0, result.err
-    assert len(list((tmp_path / "out" / "train").glob("*.xml"))) == 3
+    train = sorted(p.name for p in (tmp_path / "out" / "train").glob("*.xml"))
+    # The composed pages, and the marked page itself (as many times as --marked-copies says).
+    assert train == ["marked_one_00.xml", "synth_00000.xml", "synth_00001.xml", "synth_00002.xml"]
+    assert len(list((tmp_path / "out" / "eval").glob("*.xml"))) == 2  # held out, another seed
+    assert len(list((tmp_path / "out" / "preview").glob("*.preview.png"))) == 4
     assert (tmp_path / "out" / "label_map.pbtxt").is_file()
+
+
+@pytest.mark.slow
+def test_documented_few_shot_commands_run_with_no_eval_folder(tmp_path, cli):
+    """mark → synth → run → ocr, as docs/data.md says, with only DIR/train to train on."""
+    from conftest import run_imagine
+
+    (tmp_path / "marked").mkdir()
+    page(tmp_path / "marked", "one", ["a", "b", "c"], size=(200, 80))
+    made = cli(
+        "data",
+        "synth",
+        str(tmp_path / "marked"),
+        str(tmp_path / "synth"),
+        "--pages",
+        "6",
+        "--size",
+        "128,128",
+        "--eval-pages",
+        "0",
+        "--preview",
+        "0",
+    )
+    assert made.code == 0, made.err
+    assert not list((tmp_path / "synth" / "eval").glob("*.xml"))
+    import shutil
+
+    shutil.rmtree(tmp_path / "synth" / "eval")
+    run = run_imagine(
+        "run",
+        "dataset=labelimg",
+        f"data_dir={tmp_path / 'synth'}",
+        "steps=2",
+        "batch_size=2",
+        "model.ssd.image_resizer.fixed_shape_resizer.height=64",
+        "model.ssd.image_resizer.fixed_shape_resizer.width=64",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        cwd=tmp_path,
+    )
+    assert run.code == 0, run.err[-3000:]
+    assert "held out for evaluation" in run.err
+    assert "glyphs on the training pages" in run.err
+    config = (tmp_path / "run" / "pipeline.config").read_text()
+    assert "min_glyph_height" in config  # recorded: imagine ocr reads pages at that scale
+    read = run_imagine(
+        "ocr",
+        "--model",
+        str(tmp_path / "run"),
+        str(tmp_path / "marked" / "one.png"),
+        "--out",
+        str(tmp_path / "read"),
+        cwd=tmp_path,
+    )
+    assert read.code == 0, read.err[-3000:]
+    assert (tmp_path / "read" / "one.txt").is_file()

@@ -130,6 +130,9 @@ def check_path(kind: int, value: str) -> str | None:
         return None if p.is_file() else f"file not found: {value}"
     if kind == options.DIRECTORY:
         return None if p.is_dir() else f"folder not found: {value}"
+    if kind == options.SPLIT_DIRECTORY:
+        held_out = p.name == "eval" and p.with_name("train").is_dir()
+        return None if p.is_dir() or held_out else f"folder not found: {value}"
     if kind == options.CHECKPOINT:
         found = Path(value + ".index").is_file() or p.is_file() or p.is_dir()
         return None if found else f"checkpoint not found: {value} (no {value}.index)"

@@ -1,7 +1,14 @@
 """One small abstract class per component kind; the registry keys kinds by these names."""
 
 from imagine_core.contracts.cli import Command
-from imagine_core.contracts.data import Augmentation, Box, DatasetReader, DatasetWriter, Example
+from imagine_core.contracts.data import (
+    IGNORE,
+    Augmentation,
+    Box,
+    DatasetReader,
+    DatasetWriter,
+    Example,
+)
 from imagine_core.contracts.evaluation import Evaluator
 from imagine_core.contracts.export import Exporter
 from imagine_core.contracts.model import (
@@ -54,6 +61,7 @@ CONTRACTS: dict[str, type] = {
 
 __all__ = [
     "CONTRACTS",
+    "IGNORE",
     "AnchorGenerator",
     "Augmentation",
     "Box",

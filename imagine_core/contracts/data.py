@@ -12,10 +12,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from imagine_core.labelmap import LabelMap
 
+# The label of an ignore region (KITTI's name for it): neither glyph nor background.
+# Training neither rewards nor punishes detections there — how a partly marked page
+# teaches no wrong negatives. It is never a class of the label map.
+IGNORE = "DontCare"
+
 
 @dataclass
 class Box:
-    """One marked object in pixel coordinates; ``label`` is the character (NFC)."""
+    """One marked object in pixel coordinates; ``label`` is the character (NFC), or
+    :data:`IGNORE` for a region that is neither glyph nor background."""
 
     xmin: float
     ymin: float
@@ -25,6 +31,10 @@ class Box:
     difficult: bool = False
     group_of: bool = False
     line: int = 0  # where it is written in its annotation file, for reports
+
+    @property
+    def ignore(self) -> bool:
+        return self.label == IGNORE
 
     @property
     def width(self) -> float:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from imagine_core import hookimpl
-from imagine_core.contracts import Box, DatasetReader, DatasetWriter, Example
+from imagine_core.contracts import IGNORE, Box, DatasetReader, DatasetWriter, Example
 from imagine_core.errors import DataError
 from imagine_core.labelmap import normalise
 
@@ -105,6 +105,12 @@ class CocoWriter(DatasetWriter):
                 }
             )
             for box in example.boxes:
+                if box.ignore:
+                    raise DataError(
+                        f"an ignore region ({IGNORE}) has no category in COCO",
+                        where=example.source or example.name,
+                        fix="write it as labelimg or tfrecord, which keep ignore regions",
+                    )
                 annotations.append(
                     {
                         "id": len(annotations) + 1,

@@ -149,7 +149,7 @@ class Checker:
     def _box(self, example: Example, box: Box) -> Box | None:
         where = f"{example.source}:{box.line}" if box.line else example.source
         label = f"box {box.label!r} ({box.xmin:g},{box.ymin:g},{box.xmax:g},{box.ymax:g})"
-        if self.label_map is not None and box.label not in self.label_map:
+        if self.label_map is not None and not box.ignore and box.label not in self.label_map:
             self._problem(where, f"{label}: the label is not in the label map")
             return None
         if box.xmin > box.xmax or box.ymin > box.ymax:
@@ -216,6 +216,8 @@ def _to_rgb(img: Any) -> bytes:
 
 
 def labels_of(examples: Iterable[Example]) -> Iterator[str]:
+    """Every glyph label (ignore regions are no class)."""
     for example in examples:
         for box in example.boxes:
-            yield box.label
+            if not box.ignore:
+                yield box.label

@@ -162,6 +162,18 @@ class DataSynth(Command):
         parser.set_defaults(on_error="repair")
         parser.add_argument("out", type=Path, help="the output folder")
         parser.add_argument("--pages", type=int, default=200, help="pages to compose (200)")
+        parser.add_argument(
+            "--eval-pages",
+            type=int,
+            help="held-out pages composed with another seed, in OUT/eval (default: a tenth, "
+            "at least 2)",
+        )
+        parser.add_argument(
+            "--marked-copies",
+            type=int,
+            help="times each marked page joins OUT/train, unmarked ink ignored (default: "
+            "so that marked pages are about a tenth of the training pages; 0: never)",
+        )
         parser.add_argument("--words", type=Path, help="a word list (UTF-8, whitespace separated)")
         parser.add_argument("--alphabet", help="characters to draw random text from")
         parser.add_argument(
@@ -170,12 +182,29 @@ class DataSynth(Command):
         parser.add_argument("--size", default="512,512", help="page size WIDTH,HEIGHT in px")
         parser.add_argument("--shards", type=int, default=1)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--preview",
+            type=int,
+            default=4,
+            help="pages written with their boxes drawn to OUT/preview (4; 0: none)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
+        from itertools import chain, islice
+
+        from rich.progress import track
+
         from imagine_core.errors import ImagineError
         from imagine_plugins.datatools.checks import labels_of
         from imagine_plugins.datatools.formats import writer_for
-        from imagine_plugins.datatools.synth import read_words, synthesise
+        from imagine_plugins.datatools.synth import (
+            labels_for,
+            marked_pages,
+            preview,
+            read_sources,
+            read_words,
+            synthesise,
+        )
 
         try:
             size = tuple(int(v) for v in args.size.split(","))
@@ -187,28 +216,60 @@ class DataSynth(Command):
         )
         for issue in result.issues:
             err.print(f"{issue.action}: {issue.where}: {issue.what}", markup=False)
+        marked = result.examples
         label_map = (
             LabelMap.read(args.label_map)
             if args.label_map
-            else LabelMap.from_names(labels_of(result.examples))
+            else LabelMap.from_names(labels_of(marked))
         )
-        pages = synthesise(
-            result.examples,
-            args.pages,
-            words=read_words(args.words),
-            alphabet=args.alphabet,
-            size=size,
-            seed=args.seed,
+        source = read_sources(marked)
+        for where in source.faint:
+            err.print(f"left out: {where}: no ink to cut in its box (too faint?)", markup=False)
+        labels_for(source, args.alphabet)  # refuses an alphabet nobody marked, before writing
+        eval_count = args.eval_pages if args.eval_pages is not None else max(2, args.pages // 10)
+        copies = (
+            args.marked_copies
+            if args.marked_copies is not None
+            else max(1, round(args.pages / 9 / max(len(marked), 1)))
         )
-        from rich.progress import track
+        words = read_words(args.words)
 
-        pages = track(pages, total=args.pages, description="composing", console=err, transient=True)
+        def composed(count: int, seed: int, name: str):
+            return synthesise(
+                source,
+                count,
+                words=words,
+                alphabet=args.alphabet,
+                size=size,
+                seed=seed,
+                name=name,
+            )
+
         args.out.mkdir(parents=True, exist_ok=True)
         label_map.write(args.out / "label_map.pbtxt")
-        writer_for(args.to).write(pages, args.out, label_map, split="train", shards=args.shards)
+        writer = writer_for(args.to)
+        train = chain(composed(args.pages, args.seed, "synth"), marked_pages(marked, copies))
+        total = args.pages + copies * len(marked)
+        shown: list = []
+
+        def keep_some(examples):
+            for example in examples:
+                if len(shown) < args.preview and not example.filename.startswith("marked_"):
+                    shown.append(example)
+                yield example
+
+        train = track(keep_some(train), total=total, description="composing", console=err)
+        writer.write(train, args.out, label_map, split="train", shards=args.shards)
+        held_out = composed(eval_count, args.seed + 7919, "heldout")
+        writer.write(held_out, args.out, label_map, split="eval", shards=args.shards)
+        if args.preview:
+            marked_shown = list(islice(marked_pages(marked, 1), 1))
+            preview(shown + marked_shown, args.out / "preview")
         out.print(
-            f"{args.pages} pages from {sum(1 for _ in labels_of(result.examples))} marked "
-            f"glyphs in {args.out}",
+            f"{args.pages} pages from {sum(1 for _ in labels_of(marked))} marked glyphs, "
+            f"{len(marked)} marked page(s) x {copies} (unmarked ink ignored) in "
+            f"{args.out / 'train'}; {eval_count} held-out pages in {args.out / 'eval'}"
+            + (f"; previews in {args.out / 'preview'}" if args.preview else ""),
             markup=False,
         )
         return 0

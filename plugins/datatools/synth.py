@@ -1,10 +1,12 @@
 """Few-shot synthesis: many training pages from a few marked glyphs.
 
-Each marked glyph is cut out with where it sits relative to its line (so that
-descenders stay below the baseline and apostrophes above), then pages are
-composed from random text: glyph crops scaled, slightly rotated, thickened or
-thinned, their contrast changed, laid on backgrounds cut from the user's own
-pages with the glyphs painted out, and degraded like scans.
+Each marked glyph's own ink is cut out (a mask, not its box: see ``marks``) with
+where it sits on its line (descenders below the baseline, apostrophes above); pages
+are composed from words laid out with the marked page's own letter gaps (touching
+where its letters touch), word gaps and line pitch, glyphs scaled, now and then
+slightly rotated, thickened or thinned, on backgrounds cut from the user's own pages
+with the ink painted out, and lightly degraded like scans. The marked pages join the
+training set themselves, everything unmarked on them an ignore region.
 """
 
 from __future__ import annotations
@@ -23,101 +25,55 @@ from PIL import Image, ImageFilter
 from imagine_core.contracts import Box, Example
 from imagine_core.errors import ImagineError
 from imagine_plugins.datatools.demo.degrade import degrade
+from imagine_plugins.datatools.marks import Glyph, Spacing, ignore_regions, read_marked
 
 SCAN_STEPS = ["lighting", "blur", "noise", "jpeg"]
 
 
-@dataclass
-class Glyph:
-    label: str
-    ink: np.ndarray  # grey crop in [0, 1], paper ~1
-    height: float  # relative to its line's median glyph height
-    drop: float  # bottom below the line's baseline, relative to that height
-
-
-def _grey(example: Example) -> np.ndarray:
-    with Image.open(io.BytesIO(example.image_bytes())) as img:
-        return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
-
-
-def _lines(boxes: list[Box]) -> list[list[Box]]:
-    """Group boxes into text lines by vertical overlap with the line's running centre."""
-    lines: list[list[Box]] = []
-    for box in sorted(boxes, key=lambda b: (b.ymin + b.ymax) / 2):
-        centre = (box.ymin + box.ymax) / 2
-        for line in lines:
-            top = statistics.median(b.ymin for b in line)
-            bottom = statistics.median(b.ymax for b in line)
-            if top <= centre <= bottom:
-                line.append(box)
-                break
-        else:
-            lines.append([box])
-    return lines
-
-
-def _baseline(ink: np.ndarray, box: Box, unit: float) -> float:
-    """The baseline of the text line through ``box``, from the ink of the whole line.
-
-    With only a few glyphs marked per line, their own bottoms say little; the row
-    profile of all the ink around them shows where the line's core band ends.
-    """
-    top = max(0, int(box.ymin - 0.5 * unit))
-    bottom = min(ink.shape[0], int(box.ymax + 0.5 * unit) + 1)
-    left, right = max(0, int(box.xmin - 4 * unit)), int(box.xmax + 4 * unit)  # skew stays small
-    profile = ink[top:bottom, left:right].sum(axis=1)
-    if profile.size == 0 or profile.max() == 0:
-        return box.ymax
-    dense = profile > 0.5 * profile.max()
-    centre = int((box.ymin + box.ymax) / 2) - top
-    rows = np.flatnonzero(dense)
-    nearest = rows[np.argmin(np.abs(rows - centre))]
-    end = nearest
-    while end + 1 < dense.size and dense[end + 1]:
-        end += 1
-    return float(top + end + 1)
-
-
-def paint_out_ink(page: np.ndarray, paper: float) -> np.ndarray:
+def paint_out_ink(page: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """The page with all its ink (marked or not) replaced by the paper around it.
 
     Normalised convolution: a blur of the paper pixels divided by a blur of the
     paper mask fills every inked spot from its surroundings, keeping the page's
     lighting and stains but no text.
     """
-    ink = Image.fromarray(((page < paper * 0.8) * 255).astype(np.uint8), "L").filter(
-        ImageFilter.MaxFilter(5)
-    )
-    keep = 1.0 - np.asarray(ink, dtype=np.float32) / 255.0
+    grown = Image.fromarray((ink * 255).astype(np.uint8), "L").filter(ImageFilter.MaxFilter(5))
+    keep = 1.0 - np.asarray(grown, dtype=np.float32) / 255.0
 
     def blurred(values: np.ndarray) -> np.ndarray:
         img = Image.fromarray(np.clip(values * 255.0, 0, 255).astype(np.uint8), "L")
         return np.asarray(img.filter(ImageFilter.GaussianBlur(12)), dtype=np.float32) / 255.0
 
+    paper = float(np.median(page[keep > 0])) if (keep > 0).any() else 1.0
     filled = blurred(page * keep) / np.maximum(blurred(keep), 1e-3)
     filled = np.where(blurred(keep) > 0.02, filled, paper)
     return np.where(keep > 0, page, np.clip(filled, 0.0, 1.0))
 
 
-def cut_glyphs(examples: list[Example]) -> tuple[dict[str, list[Glyph]], list[np.ndarray]]:
-    """Glyph crops by label, and the pages with their ink painted out (backgrounds)."""
+@dataclass
+class Source:
+    """What composition draws from: glyphs by label, backgrounds, the pages' spacing."""
+
+    glyphs: dict[str, list[Glyph]]
+    backgrounds: list[np.ndarray]
+    spacing: list[Spacing]
+    unit: float
+    faint: list[str]
+
+
+def read_sources(examples: list[Example]) -> Source:
     glyphs: dict[str, list[Glyph]] = defaultdict(list)
-    backgrounds = []
+    backgrounds, spacing, units, faint = [], [], [], []
     for example in examples:
-        page = _grey(example)
-        paper = float(np.percentile(page, 90)) or 1.0
-        unit = statistics.median(b.height for b in example.boxes) if example.boxes else 1.0
-        ink = page < paper * 0.7
-        for b in example.boxes:
-            x0, y0 = int(b.xmin), int(b.ymin)
-            x1, y1 = max(x0 + 1, round(b.xmax)), max(y0 + 1, round(b.ymax))
-            crop = page[y0:y1, x0:x1]
-            if crop.size:
-                crop = np.clip(crop / max(float(np.percentile(crop, 95)), 1e-3), 0.0, 1.0)
-                drop = (b.ymax - _baseline(ink, b, unit)) / unit
-                glyphs[b.label].append(Glyph(b.label, crop, b.height / unit, drop))
-        backgrounds.append(np.clip(paint_out_ink(page, paper) / paper, 0.0, 1.0))
-    return glyphs, backgrounds
+        page = read_marked(example)
+        for glyph in page.glyphs:
+            glyphs[glyph.label].append(glyph)
+        backgrounds.append(np.clip(paint_out_ink(page.grey, page.ink) / page.paper, 0.0, 1.0))
+        spacing.append(page.spacing)
+        units.append(page.unit)
+        faint += [f"{example.source}: {label!r}" for label in page.faint]
+    unit = statistics.median(units) if units else 24.0
+    return Source(dict(glyphs), backgrounds, spacing, unit, faint)
 
 
 def tokens(words: list[str] | None, labels: list[str], rng: random.Random) -> Iterator[list[str]]:
@@ -153,82 +109,101 @@ def _background(
     return np.asarray(img, dtype=np.float32) / 255.0
 
 
-def _variant(glyph: Glyph, height: float, rng: random.Random) -> np.ndarray:
-    """The glyph at ``height`` px, slightly rotated, bolder or thinner, its contrast changed."""
+def _variant(glyph: Glyph, scale: float, rng: random.Random) -> np.ndarray:
+    """The glyph's ink scaled, now and then slightly rotated, bolder or thinner, its
+    contrast changed."""
     h, w = glyph.ink.shape
-    scale = height / max(h, 1)
     img = Image.fromarray((glyph.ink * 255).astype(np.uint8), "L")
     img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BICUBIC)
-    if rng.random() < 0.5:
-        img = img.rotate(rng.uniform(-3, 3), Image.BICUBIC, expand=True, fillcolor=255)
     if rng.random() < 0.3:
+        img = img.rotate(rng.uniform(-2, 2), Image.BICUBIC, expand=True, fillcolor=255)
+    if rng.random() < 0.2:
         img = img.filter(
             ImageFilter.MinFilter(3) if rng.random() < 0.5 else ImageFilter.MaxFilter(3)
         )
     ink = np.asarray(img, dtype=np.float32) / 255.0
-    return np.clip(ink ** rng.uniform(0.7, 1.4), 0.0, 1.0)
+    return np.clip(ink ** rng.uniform(0.8, 1.25), 0.0, 1.0)
+
+
+def _letter_gap(spacing: Spacing, rng: random.Random) -> float:
+    if rng.random() < spacing.touching:
+        return -rng.uniform(0.0, 0.04)  # touching, as the page's letters do
+    return rng.choice(spacing.letter_gaps) * rng.uniform(0.85, 1.15)
+
+
+def _paste(page: np.ndarray, ink: np.ndarray, left: int, top: int) -> bool:
+    gh, gw = ink.shape
+    h, w = page.shape
+    if top < 0 or left < 0 or left + gw > w or top + gh > h:
+        return False
+    region = page[top : top + gh, left : left + gw]
+    page[top : top + gh, left : left + gw] = np.minimum(region, ink)
+    return True
 
 
 def compose_page(
-    glyphs: dict[str, list[Glyph]],
-    backgrounds: list[np.ndarray],
+    source: Source,
     words: Iterator[list[str]],
     size: tuple[int, int],
     unit: float,
     rng: random.Random,
 ) -> tuple[np.ndarray, list[Box]]:
-    """One page of lines of words; returns the page in [0, 1] and a box per glyph."""
+    """One page of lines of words, spaced like one of the marked pages; returns the page
+    in [0, 1] and a box per glyph, drawn around its ink as the user's marks were."""
     w, h = size
-    page = _background(backgrounds, size, rng)
-    margin = int(0.05 * w)
-    pitch = unit * rng.uniform(1.8, 2.4)
+    page = _background(source.backgrounds, size, rng)
+    spacing = rng.choice(source.spacing)
+    scale = unit / source.unit
+    margin = int(0.04 * w)
+    pitch = unit * spacing.pitch * rng.uniform(0.95, 1.05)
     boxes: list[Box] = []
-    baseline = margin + unit * 1.5
-    while baseline + unit < h - margin:
-        x = margin + rng.uniform(0, unit)
+    baseline = margin + unit * 1.2
+    while baseline + 0.5 * unit < h - margin:
+        x = margin + rng.uniform(0, 2 * unit)
         jitter = 0.0
-        while True:
-            word = next(words)
-            width = sum(unit * 0.8 for _ in word)
-            if x + width > w - margin:
-                break
-            for label in word:
-                glyph = rng.choice(glyphs[label])
-                ink = _variant(glyph, glyph.height * unit * rng.uniform(0.92, 1.08), rng)
+        while x < w - margin - unit:
+            gap = 0.0
+            for label in next(words):
+                glyph = rng.choice(source.glyphs[label])
+                ink = _variant(glyph, scale * rng.uniform(0.96, 1.04), rng)
                 gh, gw = ink.shape
-                jitter = 0.7 * jitter + rng.uniform(-0.04, 0.04) * unit  # a baseline that wanders
+                jitter = 0.7 * jitter + rng.uniform(-0.02, 0.02) * unit  # a wandering baseline
                 top = round(baseline + glyph.drop * unit + jitter - gh)
                 left = round(x)
-                if top < 0 or left + gw > w or top + gh > h:
-                    continue
-                region = page[top : top + gh, left : left + gw]
-                page[top : top + gh, left : left + gw] = np.minimum(region, ink)
-                dark = np.argwhere(ink < 0.75)
-                if dark.size:
-                    (y0, x0), (y1, x1) = dark.min(0), dark.max(0)
-                    boxes.append(Box(left + x0, top + y0, left + x1 + 1, top + y1 + 1, label=label))
-                x += gw + unit * rng.uniform(0.04, 0.14)
-            x += unit * rng.uniform(0.3, 0.6)
+                if not _paste(page, ink, left, top):
+                    break
+                pl, pt, pr, pb = (v * unit for v in glyph.pad)
+                boxes.append(
+                    Box(
+                        max(0.0, left - pl),
+                        max(0.0, top - pt),
+                        min(float(w), left + gw + pr),
+                        min(float(h), top + gh + pb),
+                        label=label,
+                    )
+                )
+                gap = _letter_gap(spacing, rng) * unit
+                x += gw + gap
+            # The word gap replaces the letter gap after the word's last glyph.
+            x += (rng.choice(spacing.word_gaps) * rng.uniform(0.85, 1.15)) * unit - gap
         baseline += pitch
     return page, boxes
 
 
-def synthesise(
-    examples: list[Example],
-    count: int,
-    *,
-    words: list[str] | None,
-    alphabet: str | None,
-    size: tuple[int, int],
-    seed: int,
-    name: str = "synth",
-) -> Iterator[Example]:
-    glyphs, backgrounds = cut_glyphs(examples)
-    if not glyphs:
+def _png(page: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(page, 0, 1) * 255).astype(np.uint8), "L").convert("RGB").save(
+        buffer, format="PNG"
+    )
+    return buffer.getvalue()
+
+
+def labels_for(source: Source, alphabet: str | None) -> list[str]:
+    if not source.glyphs:
         raise ImagineError(
             "no marked glyphs to synthesise from", fix="mark a few glyphs in LabelImg"
         )
-    labels = sorted(glyphs)
+    labels = sorted(source.glyphs)
     if alphabet:
         missing = sorted(set(alphabet) - set(labels) - {" "})
         if missing:
@@ -237,28 +212,81 @@ def synthesise(
                 fix="mark at least one instance of each, or drop them",
             )
         labels = sorted(set(alphabet) - {" "})
+    return labels
+
+
+def synthesise(
+    source: Source,
+    count: int,
+    *,
+    words: list[str] | None,
+    alphabet: str | None,
+    size: tuple[int, int],
+    seed: int,
+    name: str = "synth",
+) -> Iterator[Example]:
+    """``count`` composed pages; the same seed gives the same pages."""
+    labels = labels_for(source, alphabet)
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
-    units = [b.height for e in examples for b in e.boxes]
-    base_unit = statistics.median(units) if units else 24.0
     stream = tokens(words, labels, rng)
     for index in range(count):
-        unit = base_unit * rng.uniform(0.8, 1.25)
-        page, boxes = compose_page(glyphs, backgrounds, stream, size, unit, rng)
-        page, boxes = degrade(page, boxes, SCAN_STEPS, np_rng, strength=0.5, probability=0.5)
-        buffer = io.BytesIO()
-        Image.fromarray((page * 255).astype(np.uint8), "L").convert("RGB").save(
-            buffer, format="PNG"
-        )
+        unit = source.unit * rng.uniform(0.85, 1.18)
+        page, boxes = compose_page(source, stream, size, unit, rng)
+        page, boxes = degrade(page, boxes, SCAN_STEPS, np_rng, strength=0.4, probability=0.4)
         filename = f"{name}_{index:05d}.png"
         yield Example(
-            image=buffer.getvalue(),
+            image=_png(page),
             width=size[0],
             height=size[1],
             boxes=boxes,
             source=filename,
             filename=filename,
         )
+
+
+def marked_pages(examples: list[Example], copies: int) -> Iterator[Example]:
+    """The marked pages themselves, for training, each ``copies`` times: the user's boxes
+    and, around every glyph nobody marked, an ignore region."""
+    for example in examples:
+        marks = [b for b in example.boxes if not b.ignore]
+        page = read_marked(example)
+        boxes = marks + [b for b in example.boxes if b.ignore] + ignore_regions(page, marks)
+        stem = Path(example.name).stem
+        data = example.image_bytes()
+        if isinstance(example.image, Path):
+            suffix = example.image.suffix
+        else:
+            suffix = ".jpg" if data.startswith(b"\xff\xd8") else ".png"
+        for copy in range(copies):
+            filename = f"marked_{stem}_{copy:02d}{suffix}"
+            yield Example(
+                image=data,
+                width=example.width,
+                height=example.height,
+                boxes=boxes,
+                source=example.source,
+                filename=filename,
+            )
+
+
+def preview(examples: list[Example], folder: Path) -> list[Path]:
+    """Pages with their boxes drawn: glyphs in blue, ignore regions in orange."""
+    from PIL import ImageDraw
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for example in examples:
+        with Image.open(io.BytesIO(example.image_bytes())) as img:
+            drawn = img.convert("RGB")
+        draw = ImageDraw.Draw(drawn)
+        for box in example.boxes:
+            colour = (255, 140, 0) if box.ignore else (30, 90, 255)
+            draw.rectangle((box.xmin, box.ymin, box.xmax, box.ymax), outline=colour)
+        target = folder / f"{Path(example.name).stem}.preview.png"
+        drawn.save(target)
+        written.append(target)
+    return written
 
 
 def read_words(path: Path | None) -> list[str] | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from imagine_core import hookimpl
+from imagine_core.console import err
 from imagine_core.contracts import DatasetReader, DatasetWriter, Example
 from imagine_core.errors import DataError
 from imagine_core.labelmap import LabelMap
@@ -26,6 +27,52 @@ def _folders(paths: Iterable[str]) -> list[Path]:
     return folders
 
 
+HOLDOUT = 0.1  # of the training pages, when a dataset has no eval folder
+
+
+def held_out(files: list[Path]) -> set[Path]:
+    """A tenth of ``files`` (at least one), spread evenly over them: the same every time."""
+    if len(files) < 2:
+        return set()
+    count = max(1, round(len(files) * HOLDOUT))
+    return {files[int((i + 0.5) * len(files) / count)] for i in range(count)}
+
+
+def _split_files(folders: list[str], pattern: str, skip: tuple[str, ...] = ()) -> list[Path]:
+    """The annotation files of ``folders``; with the ``train``/``eval`` layout and no
+    ``eval`` folder, a reader of ``eval`` reads a tenth of ``train`` and a reader of
+    ``train`` the rest — so that `imagine run dataset=labelimg data_dir=DIR` needs only
+    DIR/train."""
+    files: list[Path] = []
+    for given in folders:
+        folder = Path(given).expanduser()
+        twin = folder.with_name("train" if folder.name == "eval" else "eval")
+        if folder.name == "train" and folder.is_dir() and not twin.is_dir():
+            found = sorted(p for p in folder.glob(pattern) if p.name not in skip)
+            out = held_out(found)
+            if out:
+                err.print(
+                    f"{twin} does not exist: {len(out)} of the {len(found)} pages in {folder} "
+                    "are held out for evaluation (the same ones every time)",
+                    markup=False,
+                )
+            files += [p for p in found if p not in out]
+        elif folder.name == "eval" and not folder.is_dir() and twin.is_dir():
+            found = sorted(p for p in twin.glob(pattern) if p.name not in skip)
+            out = held_out(found)
+            if not out:
+                raise DataError(
+                    f"no eval folder and only {len(found)} page(s) in {twin} to hold out",
+                    where=str(folder),
+                    fix=f"add pages to {folder}, or compose pages with `imagine data synth`, "
+                    "which writes an eval folder",
+                )
+            files += sorted(out)
+        else:
+            files += sorted(p for p in _folders([given])[0].glob(pattern) if p.name not in skip)
+    return files
+
+
 class LabelImgReader(DatasetReader):
     """Every ``*.xml`` in the configured folders, in sorted order."""
 
@@ -33,8 +80,7 @@ class LabelImgReader(DatasetReader):
         self.folders = list(folders)
 
     def items(self) -> Iterator[Path]:
-        for folder in _folders(self.folders):
-            yield from sorted(folder.glob("*.xml"))
+        yield from _split_files(self.folders, "*.xml")
 
     def parse(self, item: Path) -> Example:
         return parse_voc(item)
@@ -48,9 +94,7 @@ class YoloReader(DatasetReader):
         self._classes: dict[Path, list[str]] = {}
 
     def items(self) -> Iterator[Path]:
-        for folder in _folders(self.folders):
-            self._classes[folder] = read_classes(folder)
-            yield from sorted(p for p in folder.glob("*.txt") if p.name != "classes.txt")
+        yield from _split_files(self.folders, "*.txt", skip=("classes.txt",))
 
     def parse(self, item: Path) -> Example:
         if item.parent not in self._classes:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from imagine_core.contracts import Box, Example
+from imagine_core.contracts import IGNORE, Box, Example
 from imagine_core.errors import DataError
 from imagine_core.labelmap import LabelMap, normalise
 from imagine_plugins.labelimg.voc import image_beside
@@ -89,6 +89,12 @@ def parse_yolo(label_file: Path, classes: list[str]) -> Example:
 def yolo_lines(example: Example, label_map: LabelMap) -> str:
     lines = []
     for box in example.boxes:
+        if box.ignore:
+            raise DataError(
+                f"an ignore region ({IGNORE}) has no class in YOLO",
+                where=example.source or example.name,
+                fix="write it as labelimg or tfrecord, which keep ignore regions",
+            )
         cx = (box.xmin + box.xmax) / 2 / example.width
         cy = (box.ymin + box.ymax) / 2 / example.height
         w, h = box.width / example.width, box.height / example.height

@@ -100,6 +100,23 @@ class RetinaNetDetector(KerasDetector):
         if ssd.freeze_batchnorm:
             self.freeze_batchnorm()
 
+    def fine_tune_items(self) -> dict[str, Any]:
+        """What a checkpoint of a model trained on other classes can give this one:
+        backbone, FPN and every head layer but the class predictor's last one."""
+        import tensorflow as tf
+
+        head = self.model.head
+        kept = {
+            name: getattr(head, name)
+            for name in ("_cls_convs", "_cls_norms", "_box_convs", "_box_norms", "_box_regressor")
+        }
+        model = tf.train.Checkpoint(
+            _backbone=self.model.backbone,
+            _decoder=self.model.decoder,
+            _head=tf.train.Checkpoint(**kept),
+        )
+        return {"model": model}
+
     def stride(self) -> int:
         """Image sides must be multiples of this: the FPN adds maps of exact halves."""
         return getattr(self.extractor, "size_multiple", None) or 2**self.max_level
@@ -129,6 +146,10 @@ class RetinaNetDetector(KerasDetector):
         weights = tf.cond(count > 0, lambda: tf.ones([count], tf.float32), lambda: tf.ones([1]))
         box_weights = self.gather(weights, indices, mask)
         cls_weights = self.gather(weights, indices, tf.equal(indicators, -2))
+        cls_weights *= 1.0 - tf.cast(
+            tf.logical_and(tf.equal(indicators, -1), self._in_ignore_regions(flat, example)),
+            tf.float32,
+        )
         box_targets = self.box_coder.encode(box_targets, flat)
         return {
             **example,
@@ -137,6 +158,28 @@ class RetinaNetDetector(KerasDetector):
             "cls_weights": cls_weights,
             "box_weights": box_weights,
         }
+
+    @staticmethod
+    def _in_ignore_regions(anchors, example: dict[str, Any]):
+        """Whether each anchor's centre lies in an ignore region of the example (a part of
+        a page nobody marked, a glyph the tile cut): such an anchor, unless it matched a
+        glyph, is neither taught background nor anything else."""
+        import tensorflow as tf
+
+        if "groundtruth_ignore_boxes" not in example:
+            return tf.zeros([tf.shape(anchors)[0]], tf.bool)
+        count = example["num_groundtruth_ignore_boxes"]
+        true = tf.cast(example["true_image_shape"][:2], tf.float32)
+        regions = example["groundtruth_ignore_boxes"][:count] * tf.concat([true, true], 0)
+        cy = (anchors[:, 0:1] + anchors[:, 2:3]) / 2
+        cx = (anchors[:, 1:2] + anchors[:, 3:4]) / 2
+        inside = (
+            (cy >= regions[None, :, 0])
+            & (cy <= regions[None, :, 2])
+            & (cx >= regions[None, :, 1])
+            & (cx <= regions[None, :, 3])
+        )
+        return tf.reduce_any(inside, axis=1)
 
     def predict(self, images, true_image_shapes, training: bool = True):
         import tensorflow as tf

@@ -40,6 +40,13 @@ class Ocr(Command):
         parser.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
         parser.add_argument("--batch-size", type=int, help="tiles detected at once")
         parser.add_argument(
+            "--glyph-height",
+            type=float,
+            help="rescale each page so its glyphs are this tall in px (default: into the "
+            "range the model was trained on, ocr.min/max_glyph_height; 0: read pages as "
+            "they are)",
+        )
+        parser.add_argument(
             "--labelimg",
             action="store_true",
             help="also write each page's detections as LabelImg XML beside the image",
@@ -75,6 +82,8 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
         value = getattr(args, option, None)
         if value is not None:
             setattr(settings, field, value)
+    if getattr(args, "glyph_height", None) is not None:
+        settings.min_glyph_height = settings.max_glyph_height = args.glyph_height
     if args.format:
         del settings.output_formats[:]
         settings.output_formats.extend(f.strip() for f in args.format.split(",") if f.strip())

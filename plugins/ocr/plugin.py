@@ -35,6 +35,7 @@ def _tiled(config=None, slot=None, pipeline=None):
         low_confidence=settings.low_confidence,
         max_overlap=settings.max_overlap,
         batch_size=settings.batch_size,
+        glyph_heights=(settings.min_glyph_height, settings.max_glyph_height),
     )
 
 

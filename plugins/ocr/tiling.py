@@ -7,7 +7,10 @@ close to that border) is kept by the neighbour that sees it whole. That holds fo
 smaller than the overlap. Then, over the whole page, a glyph that mostly overlaps a
 better-scored one is dropped (whatever their classes: one place, one character), which
 removes what duplicates remain and the detector's thin doubles. Pages smaller than a
-tile are padded with white, not scaled: glyph size matters.
+tile are padded with white, not scaled: glyph size matters — which is also why each page
+is first rescaled so that its glyphs are as tall as those the model was trained on
+(``ocr.min_glyph_height``..``max_glyph_height``, see ``scale``); boxes are given in the
+page's own pixels.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from imagine_core.contracts import Detector, Glyph, PageReader
 from imagine_core.errors import ImagineError
+from imagine_plugins.ocr.scale import resized, scale_for
 
 
 def origins(length: int, tile: int, overlap: int) -> list[int]:
@@ -120,6 +124,7 @@ class TiledPageReader(PageReader):
         low_confidence: float = 0.5,
         max_overlap: float = 0.5,
         batch_size: int = 8,
+        glyph_heights: tuple[float, float] = (0.0, 0.0),
     ):
         if tile_size and not 0 <= overlap < tile_size:
             raise ImagineError(
@@ -133,6 +138,7 @@ class TiledPageReader(PageReader):
         self.low_confidence = low_confidence
         self.max_overlap = max_overlap
         self.batch_size = max(1, batch_size)
+        self.glyph_heights = glyph_heights
 
     def size_for(self, detector: Detector) -> int:
         """The tile side: configured (0: the model's input size), a multiple of its stride."""
@@ -142,6 +148,19 @@ class TiledPageReader(PageReader):
         return math.ceil(size / detector.stride) * detector.stride
 
     def read(self, detector: Detector, images: list[np.ndarray]) -> list[list[Glyph]]:
+        factors = [scale_for(image, *self.glyph_heights) for image in images]
+        scaled = [
+            image if f == 1.0 else resized(image, f)
+            for image, f in zip(images, factors, strict=True)
+        ]
+        found = self._read(detector, scaled)
+        for glyphs, factor in zip(found, factors, strict=True):
+            if factor != 1.0:
+                for g in glyphs:
+                    g.box = tuple(v / factor for v in g.box)
+        return found
+
+    def _read(self, detector: Detector, images: list[np.ndarray]) -> list[list[Glyph]]:
         size = self.size_for(detector)
         tiles = [
             t

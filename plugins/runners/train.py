@@ -26,11 +26,27 @@ def _model_message(pipeline: Any) -> Any:
     return getattr(pipeline.model, name)
 
 
-def _fine_tune(detector: Any, train_config: Any) -> None:
-    """Load ``fine_tune_checkpoint``: the whole detector, or only its backbone."""
+def _checkpoint_of(path: str) -> tuple[str, Path | None]:
+    """A checkpoint prefix, or an imagine run folder's newest checkpoint; and the label map
+    of the run that wrote it, where there is one."""
+    from imagine_core.runs import latest_checkpoint
+
+    given = Path(path).expanduser()
+    if given.is_dir():
+        run = given.parent if given.name == "checkpoints" else given
+        return str(latest_checkpoint(run)), run / "label_map.pbtxt"
+    label_map = given.parent.parent / "label_map.pbtxt"  # RUN/checkpoints/ckpt-N
+    return path, label_map if label_map.is_file() else None
+
+
+def _fine_tune(detector: Any, train_config: Any, label_map: LabelMap) -> None:
+    """Load ``fine_tune_checkpoint``: the whole detector, or only its backbone. A detection
+    checkpoint of an imagine run with other characters keeps everything but the class head,
+    which starts afresh for this run's label map: a new script trains from what an earlier
+    model learned about ink, strokes and where glyphs are."""
     import tensorflow as tf
 
-    path = train_config.fine_tune_checkpoint
+    path, earlier_labels = _checkpoint_of(train_config.fine_tune_checkpoint)
     kind = train_config.fine_tune_checkpoint_type or (
         "detection" if train_config.from_detection_checkpoint else "classification"
     )
@@ -41,15 +57,54 @@ def _fine_tune(detector: Any, train_config: Any) -> None:
             fix="use 'detection' or 'classification'",
         )
     items = detector.checkpoint_items()
+    what = f"{kind} checkpoint"
     if kind == "classification":
         items = {"model": tf.train.Checkpoint(backbone=items["model"].backbone)}
+    elif earlier_labels is not None and LabelMap.read(earlier_labels).ids != label_map.ids:
+        if not hasattr(detector, "fine_tune_items"):
+            raise ImagineError(
+                "the checkpoint was trained on other characters and this model cannot "
+                "rebuild its class head alone",
+                where="train_config.fine_tune_checkpoint",
+                fix="use fine_tune_checkpoint_type: classification (the backbone only), "
+                "or the same label map",
+            )
+        items = detector.fine_tune_items()
+        what = "detection checkpoint (other characters: its class head starts afresh)"
     try:
         tf.train.Checkpoint(**items).read(path).expect_partial()
     except (tf.errors.OpError, ValueError) as exc:
         raise ImagineError(
             f"cannot load the checkpoint: {exc}", where="train_config.fine_tune_checkpoint"
         ) from None
-    err.print(f"initialised from {kind} checkpoint {path}")
+    err.print(f"initialised from {what} {path}")
+
+
+def record_glyph_heights(pipeline: Any, files: list[Path], pages: int = 64) -> None:
+    """Measure the glyph heights of (up to ``pages``) training pages into
+    ``ocr.min/max_glyph_height``: `imagine ocr`, and this run's evaluation, read each page
+    at that scale. Heights the user set are kept."""
+    import tensorflow as tf
+
+    from imagine_plugins.ocr.scale import training_range
+
+    settings = pipeline.ocr
+    if settings.HasField("min_glyph_height") or settings.HasField("max_glyph_height"):
+        return
+    spec = {"image/encoded": tf.io.FixedLenFeature([], tf.string)}
+    images = [
+        tf.io.decode_image(
+            tf.io.parse_single_example(raw, spec)["image/encoded"], channels=1
+        ).numpy()[..., 0]
+        for raw in tf.data.TFRecordDataset([str(f) for f in files]).take(pages)
+    ]
+    low, high = training_range(images)
+    settings.min_glyph_height, settings.max_glyph_height = low, high
+    if low:
+        err.print(
+            f"glyphs on the training pages: {low:.1f}-{high:.1f} px (ocr.min/max_glyph_height);"
+            " pages with other sizes are rescaled before they are read"
+        )
 
 
 PRECISIONS = ("mixed_float16", "mixed_bfloat16")
@@ -78,7 +133,8 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
     from imagine_plugins.tfrecord.pipeline import build_input, record_files
 
     config = pipeline.train_config
-    _, label_map = record_files(pipeline.train_input_reader)
+    files, label_map = record_files(pipeline.train_input_reader)
+    record_glyph_heights(pipeline, files)
     run_dir.mkdir(parents=True, exist_ok=True)
     label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
     model_message = _model_message(pipeline)
@@ -112,7 +168,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
         checkpoint.restore(manager.latest_checkpoint)
         err.print(f"resuming from {manager.latest_checkpoint} (step {int(step.numpy())})")
     elif config.fine_tune_checkpoint:
-        _fine_tune(detector, config)
+        _fine_tune(detector, config, label_map)
 
     data, _ = build_input(pipeline, training=True, label_fn=getattr(detector, "label_fn", None))
     train_step = make_train_step(

@@ -114,7 +114,11 @@ class RandomRotation(_Step):
 
 def crop_boxes(boxes: Any, labels: Any, window: Any, min_inside: float) -> tuple[Any, Any]:
     """Boxes re-expressed in ``window`` (normalised ymin, xmin, ymax, xmax); a box is kept
-    when at least ``min_inside`` of its area lies in the window, and clipped to it."""
+    when at least ``min_inside`` of its area lies in the window, and clipped to it.
+
+    A glyph the window cuts more than that becomes an ignore region (label 0): what is
+    left of it in the window is no glyph to learn, but it is not background either.
+    Ignore regions stay whenever they overlap the window."""
     tf = _tf()
     wy0, wx0, wy1, wx1 = window[0], window[1], window[2], window[3]
     iy0, ix0 = tf.maximum(boxes[:, 0], wy0), tf.maximum(boxes[:, 1], wx0)
@@ -123,7 +127,9 @@ def crop_boxes(boxes: Any, labels: Any, window: Any, min_inside: float) -> tuple
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     # Only boxes that overlap the window at all: a threshold of 0 (TF OD API's default for
     # random_crop_image) must not keep boxes outside it, which would clip to no area.
-    keep = (inter > 0) & (inter >= min_inside * tf.maximum(area, 1e-12))
+    whole = inter >= min_inside * tf.maximum(area, 1e-12)
+    keep = inter > 0
+    labels = tf.where(whole, labels, tf.zeros_like(labels))
     clipped = tf.stack([iy0, ix0, iy1, ix1], 1)
     scale = tf.stack([wy1 - wy0, wx1 - wx0, wy1 - wy0, wx1 - wx0])
     offset = tf.stack([wy0, wx0, wy0, wx0])

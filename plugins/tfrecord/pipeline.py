@@ -5,7 +5,8 @@ shuffling, ``num_readers`` interleaved, example shuffling, ``sample_1_of_n``);
 any other dataset reader's examples are first written to TFRecords in imagine's
 cache (once per content). Examples are decoded, augmented (training only),
 resized, and padded to ``max_number_of_boxes`` so that batches have static
-shapes. Classes come out 0-based; padding rows have class -1.
+shapes. Classes come out 0-based; padding rows have class -1. Ignore regions (label
+``DontCare``) come out as boxes of their own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from imagine_core.config.locations import cache_dir
 from imagine_core.config.validate import chosen_component
+from imagine_core.contracts import IGNORE
 from imagine_core.errors import ConfigError
 from imagine_core.labelmap import LabelMap
 from imagine_core.pipeline import build, instantiate, publish_folder
@@ -173,9 +175,16 @@ def build_input(
             [dense[f"image/object/bbox/{k}"] for k in ("ymin", "xmin", "ymax", "xmax")], 1
         )
         texts, ids = dense["image/object/class/text"], dense["image/object/class/label"]
-        # By name when the record has names (robust to renumbered label maps), else by id.
-        labels = tf.cond(tf.size(texts) > 0, lambda: table.lookup(texts), lambda: ids)
-        check = tf.debugging.assert_positive(
+        # By name when the record has names (robust to renumbered label maps), else by id;
+        # an ignore region is label 0 from here on.
+        labels = tf.cond(
+            tf.size(texts) > 0,
+            lambda: tf.where(
+                tf.equal(texts, IGNORE), tf.constant(0, tf.int64), table.lookup(texts)
+            ),
+            lambda: ids,
+        )
+        check = tf.debugging.assert_non_negative(
             labels,
             message="a record's class is not in the label map (imagine data check --label-map)",
         )
@@ -191,16 +200,26 @@ def build_input(
         if not floats:
             image = tf.cast(image, tf.float32)
         image, true_shape = resizer(image)
+        glyph = labels > 0
+        ignored = tf.boolean_mask(boxes, tf.logical_not(glyph))
+        boxes, labels = tf.boolean_mask(boxes, glyph), tf.boolean_mask(labels, glyph)
         count = tf.minimum(tf.shape(boxes)[0], max_boxes)
         boxes = tf.pad(boxes[:max_boxes], [[0, max_boxes - count], [0, 0]])
         classes = tf.pad(
             tf.cast(labels[:max_boxes], tf.int32) - 1, [[0, max_boxes - count]], constant_values=-1
         )
+        ignore_count = tf.minimum(tf.shape(ignored)[0], max_boxes)
         return {
             "image": image,
             "groundtruth_boxes": boxes,
             "groundtruth_classes": classes,
             "num_groundtruth_boxes": count,
+            # Ignore regions (and glyphs a crop cut too much to count): neither glyph nor
+            # background in the loss of the models that read them (the ssd family).
+            "groundtruth_ignore_boxes": tf.pad(
+                ignored[:max_boxes], [[0, max_boxes - ignore_count], [0, 0]]
+            ),
+            "num_groundtruth_ignore_boxes": ignore_count,
             "true_image_shape": tf.cast(true_shape, tf.int32),
         }
 

@@ -57,7 +57,12 @@ def to_tf_example(example: Example, label_map: LabelMap) -> bytes:
         "image/object/bbox/ymin": floats([b.ymin / h for b in boxes]),
         "image/object/bbox/ymax": floats([b.ymax / h for b in boxes]),
         "image/object/class/text": strings([b.label.encode() for b in boxes]),
-        "image/object/class/label": ints([label_map.ids[b.label] for b in boxes]),
+        # An ignore region has no class: id 0 and weight 0 (the TF OD API's
+        # groundtruth weight; a weight-0 box neither teaches a glyph nor background).
+        "image/object/class/label": ints(
+            [0 if b.ignore else label_map.ids[b.label] for b in boxes]
+        ),
+        "image/object/weight": floats([0.0 if b.ignore else 1.0 for b in boxes]),
         "image/object/difficult": ints([int(b.difficult) for b in boxes]),
         "image/object/group_of": ints([int(b.group_of) for b in boxes]),
     }
