@@ -100,13 +100,18 @@ def test_without_an_eval_folder_a_tenth_of_train_is_held_out(tmp_path):
     (tmp_path / "train").mkdir()
     for i in range(10):
         page(tmp_path / "train", f"p{i}", ["a"])
-    train = list(LabelImgReader([str(tmp_path / "train")]).items())
-    held = list(LabelImgReader([str(tmp_path / "eval")]).items())
+
+    def reader(split):
+        return LabelImgReader([str(tmp_path / split)], hold_out=True)
+
+    train, held = list(reader("train").items()), list(reader("eval").items())
     assert len(held) == 1 and len(train) == 9
     assert not set(held) & set(train)
-    assert held == list(LabelImgReader([str(tmp_path / "eval")]).items())  # the same each time
-    (tmp_path / "eval").mkdir()  # once there is an eval folder, train is train again
+    assert held == list(reader("eval").items())  # the same each time
+    # Only where asked (dataset=labelimg asks): `data check` and `convert` read everything.
     assert len(list(LabelImgReader([str(tmp_path / "train")]).items())) == 10
+    (tmp_path / "eval").mkdir()  # once there is an eval folder, train is train again
+    assert len(list(reader("train").items())) == 10
 
 
 def test_one_page_and_no_eval_folder_is_refused_with_a_way_out(tmp_path):
@@ -115,4 +120,4 @@ def test_one_page_and_no_eval_folder_is_refused_with_a_way_out(tmp_path):
     (tmp_path / "train").mkdir()
     page(tmp_path / "train", "only", ["a"])
     with pytest.raises(DataError, match="only 1 page"):
-        list(LabelImgReader([str(tmp_path / "eval")]).items())
+        list(LabelImgReader([str(tmp_path / "eval")], hold_out=True).items())

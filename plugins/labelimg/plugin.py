@@ -38,16 +38,20 @@ def held_out(files: list[Path]) -> set[Path]:
     return {files[int((i + 0.5) * len(files) / count)] for i in range(count)}
 
 
-def _split_files(folders: list[str], pattern: str, skip: tuple[str, ...] = ()) -> list[Path]:
-    """The annotation files of ``folders``; with the ``train``/``eval`` layout and no
-    ``eval`` folder, a reader of ``eval`` reads a tenth of ``train`` and a reader of
+def _split_files(
+    folders: list[str], pattern: str, skip: tuple[str, ...] = (), hold_out: bool = False
+) -> list[Path]:
+    """The annotation files of ``folders``. With ``hold_out``, the ``train``/``eval`` layout
+    and no ``eval`` folder, a reader of ``eval`` reads a tenth of ``train`` and a reader of
     ``train`` the rest — so that `imagine run dataset=labelimg data_dir=DIR` needs only
     DIR/train."""
     files: list[Path] = []
     for given in folders:
         folder = Path(given).expanduser()
         twin = folder.with_name("train" if folder.name == "eval" else "eval")
-        if folder.name == "train" and folder.is_dir() and not twin.is_dir():
+        if not hold_out:
+            files += sorted(p for p in _folders([given])[0].glob(pattern) if p.name not in skip)
+        elif folder.name == "train" and folder.is_dir() and not twin.is_dir():
             found = sorted(p for p in folder.glob(pattern) if p.name not in skip)
             out = held_out(found)
             if out:
@@ -76,11 +80,12 @@ def _split_files(folders: list[str], pattern: str, skip: tuple[str, ...] = ()) -
 class LabelImgReader(DatasetReader):
     """Every ``*.xml`` in the configured folders, in sorted order."""
 
-    def __init__(self, folders: Iterable[str]):
+    def __init__(self, folders: Iterable[str], hold_out: bool = False):
         self.folders = list(folders)
+        self.hold_out = hold_out
 
     def items(self) -> Iterator[Path]:
-        yield from _split_files(self.folders, "*.xml")
+        yield from _split_files(self.folders, "*.xml", hold_out=self.hold_out)
 
     def parse(self, item: Path) -> Example:
         return parse_voc(item)
@@ -89,12 +94,15 @@ class LabelImgReader(DatasetReader):
 class YoloReader(DatasetReader):
     """Every ``*.txt`` but ``classes.txt`` in the configured folders."""
 
-    def __init__(self, folders: Iterable[str]):
+    def __init__(self, folders: Iterable[str], hold_out: bool = False):
         self.folders = list(folders)
+        self.hold_out = hold_out
         self._classes: dict[Path, list[str]] = {}
 
     def items(self) -> Iterator[Path]:
-        yield from _split_files(self.folders, "*.txt", skip=("classes.txt",))
+        yield from _split_files(
+            self.folders, "*.txt", skip=("classes.txt",), hold_out=self.hold_out
+        )
 
     def parse(self, item: Path) -> Example:
         if item.parent not in self._classes:
@@ -135,7 +143,9 @@ class YoloWriter(DatasetWriter):
 
 
 def _reader(cls: type) -> Any:
-    return lambda config, slot=None, pipeline=None: cls(list(config.input_path))
+    return lambda config, slot=None, pipeline=None: cls(
+        list(config.input_path), hold_out=config.hold_out_without_eval
+    )
 
 
 @hookimpl
@@ -174,7 +184,8 @@ def imagine_register(registry):
 @hookimpl
 def imagine_reads():
     return [
-        f"{section}.{reader}.input_path"
+        f"{section}.{reader}.{field}"
         for section in ("train_input_reader", "eval_input_reader")
         for reader in ("labelimg_input_reader", "yolo_input_reader")
+        for field in ("input_path", "hold_out_without_eval")
     ]
