@@ -208,8 +208,14 @@ class Spacing:
         return self.threshold + float(np.median(letters)) - self.letter_gap
 
 
+WIDEST = 1.5  # gaps are capped at this many line heights before they are split
+
+
 def page_spacing(lines: list[list[Glyph]]) -> Spacing:
     pooled = np.concatenate([_gaps(_ordered(line)) for line in lines] or [np.zeros(0)])
+    # A gap of many line heights (a stray glyph far along the line) is a word gap like
+    # any other; uncapped, one such gap would be a group of its own for Otsu's split.
+    pooled = np.minimum(pooled, WIDEST)
     threshold, separation = otsu(pooled)
     if separation < SEPARATION:
         threshold = FALLBACK_SPACE

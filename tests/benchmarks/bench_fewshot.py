@@ -1,7 +1,7 @@
 """Few-shot reading on documents nobody tuned for: mark page 0, read the other pages.
 
     python tests/benchmarks/bench_fewshot.py [--docs NAME,…] [--marks one,all]
-        [--pages 200] [--steps 1500] [--keep DIR] [extra `imagine run` overrides …]
+        [--pages 200] [--steps 1000] [--keep DIR] [extra `imagine run` overrides …]
 
 Each document is a few pages of running text set in a typeface (or script) that no
 test and no default uses, from Debian's font packages (`apt-get install
@@ -227,7 +227,7 @@ def main() -> None:
     parser.add_argument("--docs", default=",".join(d.name for d in DOCUMENTS))
     parser.add_argument("--marks", default="one,all")
     parser.add_argument("--pages", type=int, default=200, help="synthetic pages")
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--doc-pages", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep every document's folder here")
