@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_fewshot import DOCUMENTS, cer, imagine, mark, render
+from bench_fewshot import DOCUMENTS, cer, imagine, mark, render, synth_and_train
 
 
 def iou(a, b) -> float:
@@ -97,27 +97,7 @@ def main() -> None:
     held = pages[-2:]
     mark(pages[0], work / "marked", "one")
     start = time.perf_counter()
-    imagine(
-        "data",
-        "synth",
-        "marked",
-        "synth",
-        "--pages",
-        str(args.pages),
-        "--words",
-        "words.txt",
-        cwd=work,
-        env=env,
-    )
-    imagine(
-        "run",
-        "dataset=labelimg",
-        "data_dir=synth",
-        f"steps={args.steps}",
-        "hydra.run.dir=run0",
-        cwd=work,
-        env=env,
-    )
+    synth_and_train(work, env, args.pages, args.steps, "run0")
     minutes = (time.perf_counter() - start) / 60
     print(
         f"round 0 ({doc.name}, page 0 marked once per character): CER "

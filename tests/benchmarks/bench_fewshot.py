@@ -139,6 +139,20 @@ def imagine(*args: str, cwd: Path, env: dict[str, str]) -> None:
         raise SystemExit(f"failed (exit {proc.returncode}): imagine {' '.join(args)}")
 
 
+def synth_and_train(
+    work: Path, env: dict[str, str], pages: int, steps: int, run: str, extra=()
+) -> None:
+    """The documented few-shot commands, from ``work/marked`` and ``work/words.txt``."""
+    imagine(
+        "data", "synth", "marked", "synth", "--pages", str(pages), "--words", "words.txt",
+        cwd=work, env=env,
+    )  # fmt: skip
+    imagine(
+        "run", "dataset=labelimg", "data_dir=synth", f"steps={steps}", f"hydra.run.dir={run}",
+        *extra, cwd=work, env=env,
+    )  # fmt: skip
+
+
 def cer(truth: str, found: str) -> float:
     from rapidfuzz.distance import Levenshtein
 
@@ -178,28 +192,7 @@ def one_document(doc: Document, how: str, work: Path, args: argparse.Namespace, 
         for suffix in (".png", ".gt.txt"):
             shutil.copy(page.with_name(page.stem + suffix), others / (page.stem + suffix))
     start = time.perf_counter()
-    imagine(
-        "data",
-        "synth",
-        "marked",
-        "synth",
-        "--pages",
-        str(args.pages),
-        "--words",
-        "words.txt",
-        cwd=work,
-        env=env,
-    )
-    imagine(
-        "run",
-        "dataset=labelimg",
-        "data_dir=synth",
-        f"steps={args.steps}",
-        "hydra.run.dir=run",
-        *extra,
-        cwd=work,
-        env=env,
-    )
+    synth_and_train(work, env, args.pages, args.steps, "run", extra)
     minutes = (time.perf_counter() - start) / 60
     imagine(
         "ocr", "--model", "run", "others", "--out", "read", "--format", "txt", cwd=work, env=env
