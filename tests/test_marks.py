@@ -91,7 +91,7 @@ def test_unmarked_glyphs_become_ignore_regions_and_a_fully_marked_page_has_none(
 def test_marked_pages_join_training_with_their_marks_and_ignore_regions():
     page, boxes = line_page()
     example = example_of(page, boxes[:4])
-    copies = list(marked_pages([example], 3))
+    copies = list(marked_pages([example], read_sources([example]), 3))
     assert [c.filename for c in copies] == [f"marked_page_{i:02d}.png" for i in range(3)]
     labels = [b.label for b in copies[0].boxes]
     assert labels[:4] == ["a", "b", "c", "d"] and set(labels[4:]) == {IGNORE}

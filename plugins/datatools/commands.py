@@ -248,7 +248,9 @@ class DataSynth(Command):
         args.out.mkdir(parents=True, exist_ok=True)
         label_map.write(args.out / "label_map.pbtxt")
         writer = writer_for(args.to)
-        train = chain(composed(args.pages, args.seed, "synth"), marked_pages(marked, copies))
+        train = chain(
+            composed(args.pages, args.seed, "synth"), marked_pages(marked, source, copies)
+        )
         total = args.pages + copies * len(marked)
         shown: list = []
 
@@ -263,7 +265,7 @@ class DataSynth(Command):
         held_out = composed(eval_count, args.seed + 7919, "heldout")
         writer.write(held_out, args.out, label_map, split="eval", shards=args.shards)
         if args.preview:
-            marked_shown = list(islice(marked_pages(marked, 1), 1))
+            marked_shown = list(islice(marked_pages(marked, source, 1), 1))
             preview(shown + marked_shown, args.out / "preview")
         out.print(
             f"{args.pages} pages from {sum(1 for _ in labels_of(marked))} marked glyphs, "

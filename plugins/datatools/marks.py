@@ -246,17 +246,23 @@ def ignore_regions(page: MarkedPage, boxes: list[Box]) -> list[Box]:
     count, _, stats, _ = cv2.connectedComponentsWithStats(grown, 8)
     regions = []
     margin = 0.1 * unit
-    h, w = unmarked.shape
+    size = unmarked.shape[1], unmarked.shape[0]
     for x, y, bw, bh, area in stats[1:count]:
         if bw * bh < 0.05 * unit * unit or area < 0.05 * unit * unit:
             continue  # a speck, not a glyph
-        regions.append(
-            Box(
-                max(0.0, x - margin),
-                max(0.0, y - margin),
-                min(float(w), x + bw + margin),
-                min(float(h), y + bh + margin),
-                label=IGNORE,
-            )
-        )
+        corners = (x - margin, y - margin, x + bw + margin, y + bh + margin)
+        regions.append(box_within(corners, size, IGNORE))
     return regions
+
+
+def box_within(corners: tuple[float, ...], size: tuple[int, int], label: str) -> Box:
+    """A box with these (x0, y0, x1, y1) corners, clipped to a page of ``size`` (w, h)."""
+    x0, y0, x1, y1 = corners
+    w, h = size
+    return Box(
+        max(0.0, float(x0)),
+        max(0.0, float(y0)),
+        min(float(w), float(x1)),
+        min(float(h), float(y1)),
+        label=label,
+    )

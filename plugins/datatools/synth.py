@@ -25,7 +25,14 @@ from PIL import Image, ImageFilter
 from imagine_core.contracts import Box, Example
 from imagine_core.errors import ImagineError
 from imagine_plugins.datatools.demo.degrade import degrade
-from imagine_plugins.datatools.marks import Glyph, Spacing, ignore_regions, read_marked
+from imagine_plugins.datatools.marks import (
+    Glyph,
+    MarkedPage,
+    Spacing,
+    box_within,
+    ignore_regions,
+    read_marked,
+)
 
 SCAN_STEPS = ["lighting", "blur", "noise", "jpeg"]
 
@@ -59,13 +66,15 @@ class Source:
     spacing: list[Spacing]
     unit: float
     faint: list[str]
+    pages: list[MarkedPage]  # each marked page as read, in the order of the examples
 
 
 def read_sources(examples: list[Example]) -> Source:
     glyphs: dict[str, list[Glyph]] = defaultdict(list)
-    backgrounds, spacing, units, faint = [], [], [], []
+    backgrounds, spacing, units, faint, pages = [], [], [], [], []
     for example in examples:
         page = read_marked(example)
+        pages.append(page)
         for glyph in page.glyphs:
             glyphs[glyph.label].append(glyph)
         backgrounds.append(np.clip(paint_out_ink(page.grey, page.ink) / page.paper, 0.0, 1.0))
@@ -73,7 +82,7 @@ def read_sources(examples: list[Example]) -> Source:
         units.append(page.unit)
         faint += [f"{example.source}: {label!r}" for label in page.faint]
     unit = statistics.median(units) if units else 24.0
-    return Source(dict(glyphs), backgrounds, spacing, unit, faint)
+    return Source(dict(glyphs), backgrounds, spacing, unit, faint, pages)
 
 
 def tokens(words: list[str] | None, labels: list[str], rng: random.Random) -> Iterator[list[str]]:
@@ -173,15 +182,8 @@ def compose_page(
                 if not _paste(page, ink, left, top):
                     break
                 pl, pt, pr, pb = (v * unit for v in glyph.pad)
-                boxes.append(
-                    Box(
-                        max(0.0, left - pl),
-                        max(0.0, top - pt),
-                        min(float(w), left + gw + pr),
-                        min(float(h), top + gh + pb),
-                        label=label,
-                    )
-                )
+                corners = (left - pl, top - pt, left + gw + pr, top + gh + pb)
+                boxes.append(box_within(corners, (w, h), label))
                 gap = _letter_gap(spacing, rng) * unit
                 x += gw + gap
             # The word gap replaces the letter gap after the word's last glyph.
@@ -245,12 +247,11 @@ def synthesise(
         )
 
 
-def marked_pages(examples: list[Example], copies: int) -> Iterator[Example]:
-    """The marked pages themselves, for training, each ``copies`` times: the user's boxes
-    and, around every glyph nobody marked, an ignore region."""
-    for example in examples:
+def marked_pages(examples: list[Example], source: Source, copies: int) -> Iterator[Example]:
+    """The marked pages themselves (as ``source`` read them), for training, each ``copies``
+    times: the user's boxes and, around every glyph nobody marked, an ignore region."""
+    for example, page in zip(examples, source.pages, strict=True):
         marks = [b for b in example.boxes if not b.ignore]
-        page = read_marked(example)
         boxes = marks + [b for b in example.boxes if b.ignore] + ignore_regions(page, marks)
         stem = Path(example.name).stem
         data = example.image_bytes()
