@@ -108,6 +108,8 @@ def _dispatch(argv: list[str]) -> int:
         os.environ["IMAGINE_DEBUG"] = "1"
         argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
+    if argv and argv[0] in ("-sc", "--shell-completion"):
+        argv = ["run", *argv]  # the completion script `imagine run -sc install=bash` installs
     if not argv or argv[0] not in {"run", "config", "plugins", "export", *PLUGIN_COMMANDS}:
         parser.parse_args(argv or ["--help"])
         return 0

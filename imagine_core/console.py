@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
 
 from rich.console import Console
 
@@ -15,3 +20,40 @@ if not out.is_terminal and _WIDTH:
     out.width = _WIDTH
 if not err.is_terminal and _WIDTH:
     err.width = _WIDTH
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class _Tee(io.TextIOBase):
+    """Writes to the terminal as before, and a plain-text copy to a log."""
+
+    def __init__(self, first: TextIO, copy: TextIO) -> None:
+        self.first, self.copy = first, copy
+
+    def write(self, text: str) -> int:
+        self.first.write(text)
+        self.copy.write(_ANSI.sub("", text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.first.flush()
+        self.copy.flush()
+
+    def isatty(self) -> bool:  # colours and widths as the terminal decides
+        return self.first.isatty()
+
+    def fileno(self) -> int:
+        return self.first.fileno()
+
+
+@contextmanager
+def copied_to(log: TextIO) -> Iterator[None]:
+    """What both consoles print also goes to ``log`` (Hydra's job log, ``imagine.log``),
+    so a run's folder keeps its tables and progress after the terminal is gone."""
+    for console in (out, err):
+        console.file = _Tee(console.file, log)
+    try:
+        yield
+    finally:
+        for console in (out, err):
+            console.file = None  # type: ignore[assignment]  # back to sys.stdout/stderr

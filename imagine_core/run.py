@@ -7,19 +7,24 @@ rather than Hydra's report. With -m, the first value of each sweep is checked.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import re
 import sys
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from imagine_core.config.compose import compose, finish, prepare_overrides
+from imagine_core import __version__
+from imagine_core.config.compose import CONFIG_NAME, compose, finish, prepare_overrides
 from imagine_core.config.locations import conf_dir, register_resolvers
 from imagine_core.config.validate import build_pipeline, validate
-from imagine_core.console import err
+from imagine_core.console import copied_to, err, out
 from imagine_core.errors import ImagineError
 from imagine_core.pipeline import RUN_SECTIONS, execute
 from imagine_core.plugins import get_plugins
@@ -27,12 +32,35 @@ from imagine_core.plugins import get_plugins
 register_resolvers()
 
 
-def precheck(argv: list[str]) -> None:
-    """Compose and validate what Hydra is about to run; raise ImagineError if it cannot."""
-    overrides = [a for a in argv if not a.startswith("-") and not a.startswith("hydra")]
-    if not overrides and any(a in ("--help", "-h", "--hydra-help", "--info") for a in argv):
+def hydra_arguments(argv: list[str]) -> argparse.Namespace:
+    """``argv`` parsed by Hydra's own parser, so every flag means what it means to Hydra.
+
+    Hydra keeps the parser in a private module; it is the one ``hydra.main`` uses.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    return get_args_parser().parse_args(argv)
+
+
+def precheck(args: argparse.Namespace) -> None:
+    """Compose and validate what Hydra is about to run; raise ImagineError if it cannot.
+
+    Help and shell completion compose nothing; ``--cfg`` and ``--info`` only compose
+    (a mistake in an override still gets imagine's message), since they run nothing.
+    """
+    if args.help or args.hydra_help or args.shell_completion:
         return
-    composed = compose(_first_of_sweeps(overrides))
+    overrides = [
+        o for o in args.overrides if not o.startswith("hydra") or o.startswith("hydra.searchpath=")
+    ]
+    composed = compose(
+        _first_of_sweeps(overrides),
+        config_name=args.config_name or CONFIG_NAME,
+        primary_dir=_config_path(args.config_path),
+        extra_dirs=(Path(args.config_dir),) if args.config_dir else (),
+    )
+    if args.cfg or args.info:
+        return
     plugins = get_plugins()
     pipeline, report = validate(composed, plugins)
     if pipeline is not None and pipeline.hardware.type == "cpu":
@@ -48,17 +76,28 @@ def precheck(argv: list[str]) -> None:
         raise_problems(problems, "the pipeline cannot run")
 
 
+def _config_path(config_path: str | None) -> Path | None:
+    """Hydra's ``--config-path``: absolute, or relative to the file of ``hydra.main``."""
+    if config_path is None:
+        return None
+    return (Path(__file__).parent / config_path).resolve()
+
+
 def _first_of_sweeps(overrides: list[str]) -> list[str]:
+    """One job of the sweep to check: the first value of each list or range, the low end
+    of an interval (which only a sweeper such as optuna samples)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(overrides)
     result = []
     for text, override in zip(overrides, parsed, strict=True):
-        if override.is_sweep_override():
+        if not override.is_sweep_override():
+            result.append(text)
+        elif override.is_interval_sweep():
+            result.append(f"{override.get_key_element()}={override.value().start}")
+        else:
             first = next(iter(override.sweep_string_iterator()))
             result.append(f"{override.get_key_element()}={first}")
-        else:
-            result.append(text)
     return result
 
 
@@ -71,6 +110,15 @@ def job(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     for noisy in ("absl", "tensorflow", "h5py"):  # Hydra's logging would show their INFO lines
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    log = next(
+        (h.stream for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)),
+        None,
+    )  # Hydra's job log, unless hydra/job_logging=disabled
+    with copied_to(log) if log is not None else nullcontext():
+        return _run_job(cfg, hydra_cfg)
+
+
+def _run_job(cfg: DictConfig, hydra_cfg: Any) -> float | None:
     try:
         composed = finish(cfg, list(hydra_cfg.overrides.task), [])
         plugins = get_plugins()
@@ -95,10 +143,18 @@ task = hydra.main(config_path=str(conf_dir()), config_name="config", version_bas
 def main(argv: list[str]) -> int:
     # TensorFlow's C++ start-up chatter says nothing a user can act on.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "--version" in argv:  # Hydra's flag would name Hydra alone
+        out.print(f"imagine {__version__} (Hydra {hydra.__version__})", highlight=False)
+        return 0
     argv = prepare_overrides(argv)
-    precheck(argv)
+    args = hydra_arguments(argv)
+    precheck(args)
     saved = sys.argv
-    sys.argv = ["imagine run", *argv]
+    # Shell completion names the program after argv[0]: the script it installs completes
+    # `imagine`, and asks `imagine -sc query=…`, which the cli hands back here.
+    sys.argv = ["imagine" if args.shell_completion else "imagine run", *argv]
+    if args.shell_completion and "COMP_LINE" in os.environ:
+        os.environ["COMP_LINE"] = re.sub(r"^(\s*\S+)\s+run(?=\s|$)", r"\1", os.environ["COMP_LINE"])
     try:
         task()
     finally:

@@ -65,7 +65,20 @@ def write_summary(sweep_dir: Path) -> Path | None:
             )
         )
     out.print(table)
+    best = best_job(rows)
+    if best is not None:
+        out.print(
+            f"best: job {best['job']} ({best['overrides']}), primary {best['primary']:.4f} "
+            "(lower is better)",
+            highlight=False,
+        )
     return target
+
+
+def best_job(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The finished job with the lowest primary metric (the direction every run reports)."""
+    scored = [r for r in rows if isinstance(r.get("primary"), int | float)]
+    return min(scored, key=lambda r: r["primary"], default=None)
 
 
 class SweepSummary(Callback):

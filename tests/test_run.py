@@ -69,7 +69,10 @@ def test_multirun_sweeps_the_learning_rate_and_writes_a_summary(tmp_path):
     rows = list(csv.DictReader((sweep / "summary.csv").open()))
     assert [r["overrides"].split()[0] for r in rows] == ["lr=0.01", "lr=0.001"]
     assert all(r["status"] == "done" and r["CER"] for r in rows)
-    assert "sweep summary" in result.out
+    assert "sweep summary" in result.out and "best: job " in result.out
+    # Hydra's job log keeps what each job printed, also from the worker processes.
+    log = (sweep / "0" / "imagine.log").read_text(encoding="utf-8")
+    assert "run folder:" in log and "evaluation" in log and "\x1b[" not in log
 
 
 def test_run_help_is_hydras(tmp_path):

@@ -75,20 +75,61 @@ def prepare_overrides(overrides: list[str]) -> list[str]:
     return prepared
 
 
-def compose(overrides: list[str]) -> Composed:
-    """Compose with Hydra's compose API (for every command but ``imagine run``)."""
+def compose(
+    overrides: list[str],
+    *,
+    config_name: str = CONFIG_NAME,
+    primary_dir: Path | None = None,
+    extra_dirs: tuple[Path, ...] = (),
+) -> Composed:
+    """Compose with Hydra's compose API (for every command, and before ``imagine run``).
+
+    ``primary_dir``, ``config_name`` and ``extra_dirs`` are what Hydra's ``--config-path``,
+    ``--config-name`` and ``--config-dir`` change, so ``imagine run`` checks what Hydra
+    will compose; the extra folders go in as ``hydra.searchpath``, Hydra's public way.
+    """
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
     register_resolvers()
-    overrides = prepare_overrides(overrides)
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3", job_name="imagine"):
+    folders = (primary_dir or conf_dir(), *extra_dirs)
+    missing = [d for d in folders if not d.is_dir()]
+    if missing:
+        raise ConfigError(
+            f"config folder {str(missing[0])!r} not found",
+            where="command line",
+            fix="give an existing folder to --config-dir / --config-path",
+        )
+    # The compose API finds the primary config in its own folder only; Hydra looks along
+    # the search path, so the first folder that holds it is the one composition starts in.
+    primary = next((d for d in folders if (d / f"{config_name}.yaml").is_file()), folders[0])
+    rest = tuple(d for d in folders if d != primary)
+    overrides = _with_search_dirs(prepare_overrides(overrides), rest if extra_dirs else ())
+    with initialize_config_dir(config_dir=str(primary), version_base="1.3", job_name="imagine"):
         try:
-            cfg = hydra_compose(CONFIG_NAME, overrides=overrides)
+            cfg = hydra_compose(config_name, overrides=overrides)
         except Exception as exc:
             raise hydra_error(exc, overrides) from exc
-        sources = _sources(overrides)
+        sources = _sources(overrides, config_name)
     return finish(cfg, overrides, sources)
+
+
+def _with_search_dirs(overrides: list[str], dirs: tuple[Path, ...]) -> list[str]:
+    """Add ``dirs`` to (or as) the ``hydra.searchpath`` override."""
+    if not dirs:
+        return overrides
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    given: list[str] = []
+    rest = []
+    for text in overrides:
+        if text.split("=", 1)[0].lstrip("+") == "hydra.searchpath":
+            given = [str(p) for p in OverridesParser.create().parse_override(text).value()]
+        else:
+            rest.append(text)
+    paths = [f"file://{d.resolve()}" for d in dirs] + given
+    quoted = ",".join("'" + p.replace("\\", "\\\\").replace("'", "\\'") + "'" for p in paths)
+    return [*rest, f"hydra.searchpath=[{quoted}]"]
 
 
 def finish(cfg: DictConfig, overrides: list[str], sources: list[tuple[str, Path]]) -> Composed:
@@ -202,7 +243,7 @@ def _apply(cfg: DictConfig, override: Any) -> None:
     OmegaConf.update(cfg, key, override.value(), merge=True, force_add=True)
 
 
-def _sources(overrides: list[str]) -> list[tuple[str, Path]]:
+def _sources(overrides: list[str], config_name: str) -> list[tuple[str, Path]]:
     """The YAML files Hydra used, in merge order, with the package each went to."""
     try:
         from hydra.core.global_hydra import GlobalHydra
@@ -210,7 +251,7 @@ def _sources(overrides: list[str]) -> list[tuple[str, Path]]:
         from hydra.types import RunMode
 
         loader = GlobalHydra.instance().config_loader()
-        defaults = loader.compute_defaults_list(CONFIG_NAME, overrides, RunMode.RUN)
+        defaults = loader.compute_defaults_list(config_name, overrides, RunMode.RUN)
         dirs = [e.path for e in loader.get_search_path().get_path() if e.path]
         for override in OverridesParser.create().parse_overrides(overrides):
             if override.key_or_group == "hydra.searchpath":
@@ -303,6 +344,15 @@ def hydra_error(exc: Exception, overrides: list[str]) -> ConfigError:
         text += "\n" + str(exc.__cause__)
     if isinstance(exc, yaml.YAMLError) or isinstance(exc.__cause__, yaml.YAMLError):
         return yaml_error(exc.__cause__ if isinstance(exc.__cause__, yaml.YAMLError) else exc)
+    if isinstance(exc, MissingConfigException) and text.startswith("Cannot find primary config"):
+        folders = re.findall(r"path=(file://\S+)", text)
+        return ConfigError(
+            f"there is no config named {text.split(chr(39))[1]!r}",
+            where="command line: --config-name",
+            fix="name a .yaml file (without .yaml) in "
+            + (", ".join(folders) or "the config folders")
+            + ", or add its folder with --config-dir",
+        )
     if isinstance(exc, MissingConfigException):
         match = re.search(r"Could not find '([^']+)'", text)
         options = exc.options or []

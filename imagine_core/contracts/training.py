@@ -15,7 +15,8 @@ class Runner(ABC):
         """Train and evaluate; write into ``run_dir``; return the final metrics.
 
         The metric under the key ``primary`` is what ``imagine run`` returns to Hydra,
-        so sweepers can optimise it."""
+        so sweepers can optimise it; lower is always better (an error rate, or 1 - a
+        score), so every sweeper minimises it."""
 
 
 class Optimizer(ABC):

@@ -118,10 +118,11 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
         metrics.update(evaluator.result())
         for table in evaluator.tables():
             out.print(table)
+    # One direction for every sweeper: lower is better (CER, or 1 - mAP without text).
     if "CER" in metrics:
         metrics["primary"] = metrics["CER"]
     elif "mAP" in metrics:
-        metrics["primary"] = metrics["mAP"]
+        metrics["primary"] = 1.0 - metrics["mAP"]
     samples.metrics(metrics)
     table = Table(title="evaluation")
     table.add_column("metric")
