@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from imagine_core.config.report import Problem
     from imagine_core.protos.pipeline_pb2 import TrainEvalPipelineConfig
     from imagine_core.registry import Registry
@@ -86,4 +88,28 @@ def imagine_check_pipeline(pipeline: TrainEvalPipelineConfig) -> list[Problem]:
                 return [Problem("model.ssd.image_resizer", "TPUs need static shapes",
                                 "use fixed_shape_resizer")]
             return []
+    """
+
+
+@hookspec
+def imagine_fit_pipeline(
+    pipeline: TrainEvalPipelineConfig, given: Callable[[str], bool]
+) -> list[str]:
+    """Make the pipeline fit where it is asked to run, before any check.
+
+    A hardware plugin sets what its hardware needs of the chosen model (``hardware=tpu``:
+    static shapes, matmul gathers), so ``model=X hardware=Y`` works without overrides; a
+    model plugin may fit its own model the same way. ``given(path)`` is true for what the
+    user set on the command line or in a ``pipeline=FILE``: leave those alone, and let
+    the checks (``imagine_check_pipeline``) explain them. Change ``pipeline`` in place and
+    return one line per change (``"path=value (why)"``): they are printed as ``applied``
+    and written to the run's pipeline.config::
+
+        @hookimpl
+        def imagine_fit_pipeline(pipeline, given):
+            path = "model.ssd.matcher.argmax_matcher.use_matmul_gather"
+            if pipeline.hardware.type != "tpu" or given(path):
+                return []
+            pipeline.model.ssd.matcher.argmax_matcher.use_matmul_gather = True
+            return [f"{path}=true (TPU)"]
     """

@@ -81,6 +81,39 @@ def test_ignored_anchors_are_neither_glyph_nor_background(tmp_path):
     assert (weights[~in_region & ~positives & (centre_x < 28)] > 0).mean() > 0.9  # background
 
 
+def test_glyphs_beyond_the_padding_are_ignored_and_counted(tmp_path, capsys):
+    """A tile with more glyphs than max_number_of_boxes: the extra ones become ignore
+    regions (not background), and the training loop says how many there were."""
+    from imagine_plugins.runners.train import ClippedBoxes
+
+    label_map = LabelMap.from_names(["a"])
+    records = tmp_path / "train.record"
+    glyphs = [Box(2 + 8 * i, 2, 8 + 8 * i, 12, "a") for i in range(7)]
+    with tf.io.TFRecordWriter(str(records)) as writer:
+        writer.write(to_tf_example(_page(glyphs), label_map))
+    label_map.write(tmp_path / "label_map.pbtxt")
+    pipeline = _pipeline(
+        "dataset=tfrecord",
+        f"data_dir={tmp_path}",
+        f"train_input_reader.tf_record_input_reader.input_path=[{records}]",
+        "train_config.data_augmentation_options=[]",
+        "train_config.max_number_of_boxes=4",
+        "batch_size=1",
+        classes=1,
+    )
+    batch = next(iter(build_input(pipeline, training=True)[0]))
+    assert int(batch["num_groundtruth_boxes"][0]) == 4
+    assert int(batch["num_groundtruth_ignore_boxes"][0]) == 3
+    assert int(batch["num_clipped_boxes"][0]) == 3
+    counter = ClippedBoxes(4)
+    counter.add(batch, step=1)
+    counter.add(batch, step=2)
+    counter.summary()
+    said = capsys.readouterr().err
+    assert "step 1: a tile holds 3 more glyphs" in said and "max_number_of_boxes (4)" in said
+    assert "6 glyphs on 2 tiles did not fit" in said
+
+
 def test_a_run_with_other_characters_starts_from_an_earlier_model(tmp_path):
     earlier = _pipeline(classes=5)
     old = build(earlier.model, earlier)

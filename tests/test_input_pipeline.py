@@ -123,3 +123,25 @@ def test_every_text_safe_augmentation_runs(records):
     data, _ = build_input(augmented, training=True)
     batch = next(iter(data))
     assert batch["image"].shape == (2, 64, 64, 3)
+
+
+def test_a_label_missing_from_the_label_map_is_named(tmp_path, monkeypatch):
+    """A corrected page with a character the first marks lacked: one message naming the
+    label and the page, not a KeyError from the record writer."""
+    from imagine_core.errors import ConfigError
+    from imagine_core.labelmap import LabelMap
+    from imagine_plugins.tfrecord.pipeline import record_files
+
+    monkeypatch.setenv("IMAGINE_CACHE", str(tmp_path / "cache"))
+    for split in ("train", "eval"):
+        (tmp_path / split).mkdir()
+        page(tmp_path / split, "p0", labels=["a", "b"])
+    page(tmp_path / "train", "corrected", labels=["a", "J"])
+    LabelMap.from_names(["a", "b"]).write(tmp_path / "label_map.pbtxt")
+    pipeline = build_pipeline(compose(["dataset=labelimg", f"data_dir={tmp_path}"]), get_plugins())[
+        0
+    ]
+    with pytest.raises(ConfigError) as raised:
+        record_files(pipeline.train_input_reader)
+    text = str(raised.value)
+    assert "'J' (corrected" in text and "label_map.pbtxt" in text and "id: 3" in text

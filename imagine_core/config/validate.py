@@ -24,7 +24,8 @@ CORE_READS = ("hardware.type", "export.type", "*.plugin.name")
 
 
 def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message, list[str]]:
-    """The typed pipeline from composed data, with the short keys applied."""
+    """The typed pipeline from composed data, with the short keys applied and fitted to
+    its hardware by the plugins (``imagine_fit_pipeline``); returns it and what changed."""
     sections = composed.sections
     unknown = [k for k in sections if k not in pipeline_class().DESCRIPTOR.fields_by_name]
     if unknown:
@@ -38,7 +39,19 @@ def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message,
     pipeline = dict_to_message(
         sections, pipeline_class(), registry=plugins.registry, origin=composed.origin
     )
-    return pipeline, composed.applied
+    applied = list(composed.applied)
+    for lines in plugins.manager.hook.imagine_fit_pipeline(
+        pipeline=pipeline, given=lambda path: _given(composed, path)
+    ):
+        applied.extend(lines or [])
+    return pipeline, applied
+
+
+def _given(composed: Composed, path: str) -> bool:
+    """Whether the user set ``path`` (command line, ``pipeline=FILE``), not a group."""
+    origin = composed.origin(path)
+    file = composed.pipeline_file
+    return origin.startswith("command line") or (file is not None and origin == str(file))
 
 
 def chosen_component(message: Message) -> tuple[str, str, str, bool] | None:

@@ -200,7 +200,9 @@ class FasterRcnnDetector(KerasDetector):
             test_pre_nms_score_threshold=fr.first_stage_nms_score_threshold,
             test_nms_iou_threshold=fr.first_stage_nms_iou_threshold,
             test_num_proposals=proposals,
-            use_batched_nms=True,  # tf.image.combined_non_max_suppression: fast on a CPU
+            # use_static_shapes: Model Garden's padded NMS (XLA/TPU); else
+            # tf.image.combined_non_max_suppression, fast on a CPU.
+            use_batched_nms=not fr.use_static_shapes,
         )
         sampler = roi_sampler.ROISampler(
             num_sampled_rois=fr.second_stage_batch_size,
@@ -214,7 +216,7 @@ class FasterRcnnDetector(KerasDetector):
             pre_nms_score_threshold=max(nms.score_threshold, 1e-8),
             nms_iou_threshold=nms.iou_threshold,
             max_num_detections=nms.max_total_detections,
-            nms_version=NMS_VERSION,
+            nms_version="v2" if fr.use_static_shapes else NMS_VERSION,  # v2: padded, static
             use_sigmoid_probability=post.score_converter == post.SIGMOID,
         )
         self.class_agnostic = predictor.config.share_box_across_classes

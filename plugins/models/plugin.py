@@ -178,6 +178,7 @@ RCNN_READS = (
             "number_of_stages",
             "freeze_batchnorm",
             "use_matmul_gather_in_matcher",
+            "use_static_shapes",
             "first_stage_box_predictor_depth",
             "first_stage_minibatch_size",
             "first_stage_positive_balance_fraction",

@@ -238,6 +238,37 @@ def make_train_step(
     return train_step
 
 
+class ClippedBoxes:
+    """Counts the glyphs that did not fit a tile's padding (``max_number_of_boxes``) and
+    says so once when it first happens and in total at the end: never clipped in silence."""
+
+    def __init__(self, max_boxes: int) -> None:
+        self.max_boxes, self.total, self.tiles = max_boxes, 0, 0
+
+    def add(self, batch: dict[str, Any], step: int) -> None:
+        if "num_clipped_boxes" not in batch:
+            return
+        counts = batch["num_clipped_boxes"].numpy()
+        if not counts.any():
+            return
+        if not self.total:
+            err.print(
+                f"[yellow]warning:[/yellow] step {step}: a tile holds {int(counts.max())} "
+                f"more glyphs than train_config.max_number_of_boxes ({self.max_boxes}); "
+                "they are not trained on as glyphs (the ssd family ignores them, others see "
+                "background) — raise max_number_of_boxes, or train on smaller tiles"
+            )
+        self.total += int(counts.sum())
+        self.tiles += int((counts > 0).sum())
+
+    def summary(self) -> None:
+        if self.total:
+            err.print(
+                f"[yellow]warning:[/yellow] {self.total} glyphs on {self.tiles} tiles did not "
+                f"fit train_config.max_number_of_boxes ({self.max_boxes})"
+            )
+
+
 def _loop(
     train_step: Any,
     iterator: Any,
@@ -268,9 +299,12 @@ def _loop(
             "train", total=num_steps, completed=start_step, loss=math.nan, speed=0.0
         )
         started = time.perf_counter()
+        clipped = ClippedBoxes(config.max_number_of_boxes)
         while int(step.numpy()) < num_steps:
-            total, losses = train_step(next(iterator))
+            batch = next(iterator)
+            total, losses = train_step(batch)
             current, value = int(step.numpy()), float(total.numpy())
+            clipped.add(batch, current)
             if not math.isfinite(value):
                 kept = manager.latest_checkpoint or "none written yet"
                 raise ImagineError(
@@ -291,3 +325,4 @@ def _loop(
                 tf.summary.scalar("learning_rate", schedule(current), step=current)
             if current % every == 0 or current == num_steps:
                 manager.save(checkpoint_number=current)
+        clipped.summary()

@@ -39,6 +39,26 @@ FEATURES = {
 }
 
 
+def _check_labels(examples: list[Any], label_map: LabelMap, path: str) -> None:
+    """Every glyph's label is in the label map: a corrected page often brings a character
+    the first marks did not have."""
+    unknown: dict[str, str] = {}
+    for example in examples:
+        for box in example.boxes:
+            if not box.ignore and box.label not in label_map.ids:
+                unknown.setdefault(box.label, example.name)
+    if unknown:
+        first = ", ".join(f"{label!r} ({where})" for label, where in list(unknown.items())[:10])
+        next_id = max(label_map.ids.values(), default=0) + 1
+        label = next(iter(unknown))
+        raise ConfigError(
+            f"{len(unknown)} label(s) not in the label map: {first}",
+            where=path or "label_map_path",
+            fix=f"add each to the label map (item {{ id: {next_id} name: {label!r} }} …), "
+            "or correct the label on the page",
+        )
+
+
 def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
     """TFRecord files for an InputReader; other readers are converted into the cache once."""
     chosen = reader_config.WhichOneof("input_reader")
@@ -68,6 +88,8 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
     target = cache_dir() / "records" / key.hexdigest()[:20]
     if not (target / "label_map.pbtxt").is_file():  # written last: the folder is complete
         result = Checker("strict").run(reader, progress=f"reading {name}")
+        if label_map is not None:
+            _check_labels(result.examples, label_map, reader_config.label_map_path)
         label_map = label_map or LabelMap.from_names(labels_of(result.examples))
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -203,6 +225,10 @@ def build_input(
         glyph = labels > 0
         ignored = tf.boolean_mask(boxes, tf.logical_not(glyph))
         boxes, labels = tf.boolean_mask(boxes, glyph), tf.boolean_mask(labels, glyph)
+        # Glyphs beyond the padding are not trained on; they become ignore regions (not
+        # background), and the training loop reports how many there were.
+        clipped = tf.maximum(tf.shape(boxes)[0] - max_boxes, 0)
+        ignored = tf.concat([ignored, boxes[max_boxes:]], 0)
         count = tf.minimum(tf.shape(boxes)[0], max_boxes)
         boxes = tf.pad(boxes[:max_boxes], [[0, max_boxes - count], [0, 0]])
         classes = tf.pad(
@@ -220,6 +246,7 @@ def build_input(
                 ignored[:max_boxes], [[0, max_boxes - ignore_count], [0, 0]]
             ),
             "num_groundtruth_ignore_boxes": ignore_count,
+            "num_clipped_boxes": clipped + tf.maximum(tf.shape(ignored)[0] - max_boxes, 0),
             "true_image_shape": tf.cast(true_shape, tf.int32),
         }
 

@@ -1,7 +1,7 @@
 """The LabelImg correction loop, played: read a new page, correct it, retrain, repeat.
 
     python tests/benchmarks/bench_correction.py [--doc blankenburg] [--rounds 2]
-        [--steps 1000] [--retrain-steps 400] [--pages 200]
+        [--steps 1000] [--retrain-steps 400] [--pages 200] [--work DIR [--reuse-round0]]
 
 Round 0 is the few-shot start of ``bench_fewshot.py`` (page 0 marked, one instance per
 character). In round k, page k is read with ``imagine ocr --labelimg``; the benchmark then
@@ -55,6 +55,19 @@ def correct(detected: Path, truth: Path) -> tuple[int, int]:
     return fixed + len(unmatched), removed
 
 
+def add_new_labels(corrected: Path, label_map_file: Path) -> list[str]:
+    """What the user does when `imagine run` names a label missing from the label map:
+    add it (a corrected page often brings a character the first marks lacked)."""
+    from imagine_core.labelmap import LabelMap
+    from imagine_plugins.labelimg.voc import parse_voc
+
+    label_map = LabelMap.read(label_map_file)
+    new = sorted({b.label for b in parse_voc(corrected).boxes} - set(label_map.names))
+    if new:
+        LabelMap.from_names([*label_map.names, *new]).write(label_map_file)
+    return new
+
+
 def held_out_cer(work: Path, run: str, pages: list[Path], env) -> float:
     out = work / f"read-{run}"
     imagine(
@@ -87,17 +100,29 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--work", type=Path, help="keep everything here (default: a temp dir)")
+    parser.add_argument(
+        "--reuse-round0", action="store_true", help="keep the round-0 run found in --work"
+    )
     args = parser.parse_args()
     doc = next(d for d in DOCUMENTS if d.name == args.doc)
     work = args.work or Path(os.environ.get("TMPDIR", "/tmp")) / f"correction-{doc.name}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    reuse = args.reuse_round0 and (work / "run0" / "metrics.json").is_file()
+    if reuse:  # the same pages (fixed seed); drop what the later rounds wrote
+        later = ("run[1-9]*", "new*", "ocr*", "read-*")
+        for old in [p for pattern in later for p in work.glob(pattern)]:
+            shutil.rmtree(old)
+        for old in (work / "synth" / "train").glob("corrected*"):
+            old.unlink()
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
     env = {**os.environ, "IMAGINE_CACHE": str(work / "cache")}
     pages = render(doc, work / "pages", args.rounds + 3, seed=2)
     held = pages[-2:]
     mark(pages[0], work / "marked", "one")
     start = time.perf_counter()
-    synth_and_train(work, env, args.pages, args.steps, "run0")
+    if not reuse:
+        synth_and_train(work, env, args.pages, args.steps, "run0")
     minutes = (time.perf_counter() - start) / 60
     print(
         f"round 0 ({doc.name}, page 0 marked once per character): CER "
@@ -124,6 +149,9 @@ def main() -> None:
             env=env,
         )
         added, removed = correct(folder / f"{pages[k].stem}.xml", pages[k].with_suffix(".xml"))
+        new_labels = add_new_labels(
+            folder / f"{pages[k].stem}.xml", work / "synth" / "label_map.pbtxt"
+        )
         for copy in range(args.copies):
             for suffix in (".png", ".xml"):
                 shutil.copy(
@@ -142,9 +170,10 @@ def main() -> None:
             env=env,
         )
         minutes = (time.perf_counter() - start) / 60
+        score = held_out_cer(work, f"run{k}", held, env)
         print(
             f"round {k} (page {k} corrected: {added} boxes relabelled or added, {removed} "
-            f"removed): CER {held_out_cer(work, f'run{k}', held, env):.3f}, "
+            f"removed, new labels {''.join(new_labels) or '-'}): CER {score:.3f}, "
             f"{minutes:.1f} min",
             flush=True,
         )
