@@ -53,6 +53,26 @@ def test_every_format_is_written_for_every_page(tiny_run, eval_pages, tmp_path):
     assert "pages" in result.out and "mean confidence" in result.out
 
 
+def test_one_bad_page_never_stops_the_batch_and_no_outputs_collide(tiny_run, eval_pages, tmp_path):
+    import shutil
+
+    pages = tmp_path / "pages"
+    first = sorted(eval_pages.glob("*.png"))[0]
+    for volume in ("vol1", "vol2"):
+        (pages / volume).mkdir(parents=True)
+        shutil.copy(first, pages / volume / "page.png")
+    (pages / "vol1" / "broken.png").write_bytes(b"not an image")
+    out = tmp_path / "out"
+    result = run_imagine(
+        "ocr", "--model", str(tiny_run), str(pages), "--out", str(out), "--format", "txt"
+    )
+    assert result.code == 2, result.err[-3000:]
+    assert "1 of 3 files not read" in result.err and "broken.png" in result.err
+    assert "Traceback" not in result.err
+    read = sorted(p.name for p in out.glob("*.txt"))
+    assert read == ["vol1_page.txt", "vol2_page.txt"]  # both read, after the bad one
+
+
 def test_the_exported_savedmodel_reads_the_same_glyphs(tiny_run, eval_pages, tmp_path):
     exported = run_imagine("export", str(tiny_run), "--out", str(tmp_path / "model"))
     assert exported.code == 0, exported.err[-3000:]

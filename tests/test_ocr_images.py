@@ -74,3 +74,21 @@ def test_a_broken_image_names_the_file(tmp_path):
     with pytest.raises(ImagineError, match="cannot read this image") as info:
         list(read_pages(path))
     assert str(path) in str(info.value.where)
+
+
+def test_pages_that_share_a_name_get_outputs_of_their_own(tmp_path):
+    from imagine_plugins.ocr.images import output_stems
+
+    files = [
+        tmp_path / "vol1" / "page.png",
+        tmp_path / "vol2" / "page.png",
+        tmp_path / "scan.png",
+        tmp_path / "scan.jpg",
+        tmp_path / "alone.tif",
+        tmp_path / "vol1_page.png",  # already called what vol1/page.png would become
+    ]
+    stems = output_stems(files)
+    assert stems[files[0]] == "vol1_page" and stems[files[1]] == "vol2_page"
+    assert stems[files[2]] == "scan_png" and stems[files[3]] == "scan_jpg"
+    assert stems[files[4]] == "alone"
+    assert len(set(stems.values())) == len(files)

@@ -172,3 +172,36 @@ def test_killed_run_resumes_and_ends_at_num_steps(tmp_path):
     assert "resuming from" in result.err
     assert 'model_checkpoint_path: "ckpt-40"' in index.read_text()
     assert "step 40/40" in result.err
+
+
+def test_ctrl_c_saves_the_current_step_and_says_how_to_resume(tmp_path):
+    args = [*TINY, "steps=400", "train_config.checkpoint_every_n_steps=100000"]
+    command = [sys.executable, "-m", "imagine_core", "run", *args, f"hydra.run.dir={tmp_path}"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    seen = []
+    for line in process.stderr:  # progress lines: every 20 steps when not a terminal
+        seen.append(line)
+        if line.startswith("step 20/400"):
+            break
+    process.send_signal(signal.SIGINT)
+    err = "".join(seen) + process.communicate(timeout=120)[1]
+    assert process.returncode == 130, err[-3000:]
+    assert "interrupted at step" in err and "run the same command again to resume" in err
+    assert "Traceback" not in err
+    index = (tmp_path / "checkpoints" / "checkpoint").read_text()
+    step = int(index.split('"ckpt-')[1].split('"')[0])
+    assert 20 <= step < 400  # saved on the way out, not at a checkpoint step
+
+
+def test_a_damaged_newest_checkpoint_is_passed_over(tmp_path):
+    first = _run(tmp_path, "steps=2", "train_config.checkpoint_every_n_steps=1")
+    assert first.code == 0, first.err[-3000:]
+    checkpoints = tmp_path / "run" / "checkpoints"
+    (data,) = checkpoints.glob("ckpt-2.data-*")
+    data.write_bytes(data.read_bytes()[:100])  # a crash or a full disk mid-write
+    second = _run(tmp_path, "steps=3")
+    assert second.code == 0, second.err[-3000:]
+    assert "ckpt-2 is damaged" in second.err and "(step 1)" in second.err
+    assert 'model_checkpoint_path: "ckpt-3"' in (checkpoints / "checkpoint").read_text()

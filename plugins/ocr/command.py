@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from imagine_core.contracts import Command, Page
-from imagine_core.errors import ImagineError
+from imagine_core.errors import EXIT_USER_ERROR, ImagineError
 
 DIRECTIONS = ("ltr", "rtl")
 
@@ -124,19 +125,23 @@ def components(settings: Any) -> tuple[Any, Any, dict[str, Any]]:
 def read_pages(
     files: list[Path], detector: Any, settings: Any, out: Path, overwrite_labels: bool = False
 ) -> int:
+    """Read every page, write its outputs, print the summary. A page that cannot be read
+    is named and skipped, the others are still read; the exit code is then 2."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-    from rich.table import Table
 
     from imagine_core.console import err
-    from imagine_core.console import out as stdout
+    from imagine_plugins.ocr.images import output_stems
     from imagine_plugins.ocr.images import read_pages as pages_of
 
     reader, assembler, writers = components(settings)
     if "labelimg" in writers:
         writers["labelimg"].overwrite = overwrite_labels
+    reading = Reading(detector, reader, assembler, writers, settings, out)
     out.mkdir(parents=True, exist_ok=True)
     pages: list[Page] = []
     seconds: list[float] = []
+    failed: list[tuple[Path, ImagineError]] = []
+    stems = output_stems(files)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -147,26 +152,65 @@ def read_pages(
     ) as progress:
         task = progress.add_task("reading pages", total=len(files))
         for path in files:
-            for image in pages_of(path):
-                progress.update(task, description=f"reading {image.name}")
-                start = time.perf_counter()
-                (glyphs,) = reader.read(detector, [image.image])
-                regions = assembler.assemble(glyphs, settings.direction)
-                page = Page(
-                    name=image.name,
-                    width=image.image.shape[1],
-                    height=image.image.shape[0],
-                    regions=regions,
-                    image_path=image.path,
-                    image=image.image,
-                    direction=settings.direction,
-                )
-                for writer in writers.values():
-                    writer.write(page, out)
-                seconds.append(time.perf_counter() - start)
-                page.image = None  # the summary needs no pixels
-                pages.append(page)
+            try:
+                for image in pages_of(path, stems[path]):
+                    progress.update(task, description=f"reading {image.name}")
+                    start = time.perf_counter()
+                    pages.append(reading.page(image))
+                    seconds.append(time.perf_counter() - start)
+            except ImagineError as exc:  # one bad page never stops the batch
+                failed.append((path, exc))
+                err.print(f"[red]not read:[/red] {path}: {exc}", highlight=False)
             progress.advance(task)
+    _summary(pages, seconds, out)
+    for path in getattr(writers.get("labelimg"), "kept", []):
+        err.print(
+            f"[yellow]kept[/] {path} (already there; its detections went to "
+            f"{out / 'labelimg'}; --overwrite-labels replaces it)"
+        )
+    if failed:
+        err.print(f"[bold red]error:[/bold red] {len(failed)} of {len(files)} files not read:")
+        for path, exc in failed:
+            err.print(f"  - {path}: {exc}", highlight=False)
+        return EXIT_USER_ERROR
+    return 0
+
+
+@dataclass
+class Reading:
+    """Everything one page is read and written with."""
+
+    detector: Any
+    reader: Any
+    assembler: Any
+    writers: dict[str, Any]
+    settings: Any
+    out: Path
+
+    def page(self, image: Any) -> Page:
+        """Detect, assemble and write one page; the returned page keeps no pixels."""
+        (glyphs,) = self.reader.read(self.detector, [image.image])
+        direction = self.settings.direction
+        page = Page(
+            name=image.name,
+            width=image.image.shape[1],
+            height=image.image.shape[0],
+            regions=self.assembler.assemble(glyphs, direction),
+            image_path=image.path,
+            image=image.image,
+            direction=direction,
+        )
+        for writer in self.writers.values():
+            writer.write(page, self.out)
+        page.image = None  # the summary needs no pixels
+        return page
+
+
+def _summary(pages: list[Page], seconds: list[float], out: Path) -> None:
+    from rich.table import Table
+
+    from imagine_core.console import out as stdout
+
     glyphs = [g for page in pages for g in page.glyphs]
     table = Table(title=f"imagine ocr → {out}")
     table.add_column("pages", justify="right")
@@ -184,10 +228,3 @@ def read_pages(
         f"{statistics.fmean(seconds):.2f}" if seconds else "-",
     )
     stdout.print(table)
-    skipped = getattr(writers.get("labelimg"), "kept", [])
-    for path in skipped:
-        err.print(
-            f"[yellow]kept[/] {path} (already there; its detections went to "
-            f"{out / 'labelimg'}; --overwrite-labels replaces it)"
-        )
-    return 0

@@ -3,6 +3,8 @@ multi-page TIFF); grayscale, palette, 16-bit and transparent images; EXIF rotati
 
 from __future__ import annotations
 
+import os
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,36 @@ def page_files(inputs: list[Path]) -> list[Path]:
     return list(unique.values())
 
 
+def output_stems(files: list[Path]) -> dict[Path, str]:
+    """One output name per file, unique in the batch, so no page's outputs overwrite
+    another's: the file's stem, or, where files share one (``vol1/page.png`` and
+    ``vol2/page.png``; ``scan.png`` and ``scan.jpg``), its folders below the ones they
+    have in common joined to it (``vol1_page``), with the suffix if that is not enough."""
+    groups: dict[str, list[Path]] = defaultdict(list)
+    for file in files:
+        groups[file.stem].append(file)
+    stems: dict[Path, str] = {}
+    for stem, group in groups.items():
+        if len(group) == 1:
+            stems[group[0]] = stem
+            continue
+        common = Path(os.path.commonpath([f.resolve().parent for f in group]))
+        parts = {f: f.resolve().parent.relative_to(common).parts for f in group}
+        names = {f: "_".join([*parts[f], stem]) for f in group}
+        if len(set(names.values())) < len(group):
+            names = {f: f"{names[f]}_{f.suffix.lstrip('.').lower()}" for f in group}
+        stems.update(names)
+    taken: set[str] = set()
+    for file, stem in stems.items():  # a file may already be called vol1_page
+        name, n = stem, 1
+        while name in taken:
+            n += 1
+            name = f"{stem}_{n}"
+        taken.add(name)
+        stems[file] = name
+    return stems
+
+
 def to_rgb(frame) -> np.ndarray:
     """Any Pillow image as 8-bit RGB: 16-bit scaled down, alpha laid over white."""
     from PIL import Image
@@ -65,19 +97,26 @@ def to_rgb(frame) -> np.ndarray:
     return np.asarray(frame.convert("RGB"))
 
 
-def read_pages(path: Path) -> Iterator[PageImage]:
-    """Every page of one image file."""
+def read_pages(path: Path, stem: str | None = None) -> Iterator[PageImage]:
+    """Every page of one image file; ``stem`` names its outputs (default: the file's)."""
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
+    stem = stem or path.stem
     try:
         with Image.open(path) as img:
             count = getattr(img, "n_frames", 1)
             for index, frame in enumerate(ImageSequence.Iterator(img)):
                 if count == 1:
-                    frame, name = ImageOps.exif_transpose(frame), path.stem
+                    frame, name = ImageOps.exif_transpose(frame), stem
                 else:
-                    name = f"{path.stem}_p{index + 1}"
+                    name = f"{stem}_p{index + 1}"
                 yield PageImage(name, path, index, to_rgb(frame))
+    except Image.DecompressionBombError as exc:
+        raise DataError(
+            f"the image is too large to read safely: {exc}",
+            where=str(path),
+            fix="scale it down, or split it into pages",
+        ) from None
     except (UnidentifiedImageError, OSError) as exc:
         raise DataError(
             f"cannot read this image: {exc}", where=str(path), fix="convert it to PNG or TIFF"

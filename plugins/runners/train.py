@@ -3,13 +3,16 @@
 A checkpoint is written every ``checkpoint_every_n_steps`` and at the end
 (TensorFlow writes the files, then swaps the ``checkpoint`` index, so a kill
 leaves the previous one usable); a rerun into the same folder resumes from the
-newest. A NaN or infinite loss stops the run with the last good checkpoint kept.
+newest, passing over a damaged one. A NaN or infinite loss stops the run with the last
+good checkpoint kept; Ctrl-C saves the current step first.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -164,9 +167,8 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
     manager = tf.train.CheckpointManager(
         checkpoint, str(run_dir / "checkpoints"), max_to_keep=config.max_checkpoints_to_keep or 3
     )
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint)
-        err.print(f"resuming from {manager.latest_checkpoint} (step {int(step.numpy())})")
+    if manager.checkpoints:
+        _resume(checkpoint, manager, step)
     elif config.fine_tune_checkpoint:
         _fine_tune(detector, config, label_map)
 
@@ -193,6 +195,27 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
         set_precision("")
         detector = restore(run_dir)[1]
     return detector, label_map
+
+
+def _resume(checkpoint: Any, manager: Any, step: Any) -> None:
+    """Restore the newest intact checkpoint: one that a crash or a full disk left
+    truncated is named and passed over for the one before it."""
+    import tensorflow as tf
+
+    for path in reversed(manager.checkpoints):
+        try:
+            checkpoint.restore(path)
+        except (tf.errors.OpError, IndexError, ValueError) as exc:
+            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            err.print(f"[yellow]warning:[/yellow] checkpoint {path} is damaged ({reason})")
+            continue
+        err.print(f"resuming from {path} (step {int(step.numpy())})")
+        return
+    raise ImagineError(
+        "every checkpoint of this run is damaged",
+        where=str(Path(manager.directory)),
+        fix="delete that folder to train from the start",
+    )
 
 
 def make_train_step(
@@ -269,6 +292,25 @@ class ClippedBoxes:
             )
 
 
+@contextmanager
+def _saved_when_interrupted(manager: Any, step: Any) -> Iterator[None]:
+    """Ctrl-C keeps what was learned: the current step is saved before the run stops,
+    and the message says how to go on."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        current = int(step.numpy())
+        saved = manager.latest_checkpoint
+        if current and not (saved and saved.endswith(f"-{current}")):
+            saved = manager.save(checkpoint_number=current)
+        kept = f"checkpoint {saved} kept" if saved else "nothing trained yet"
+        err.print(
+            f"[yellow]interrupted[/yellow] at step {current}: {kept}; "
+            "run the same command again to resume"
+        )
+        raise
+
+
 def _loop(
     train_step: Any,
     iterator: Any,
@@ -300,29 +342,30 @@ def _loop(
         )
         started = time.perf_counter()
         clipped = ClippedBoxes(config.max_number_of_boxes)
-        while int(step.numpy()) < num_steps:
-            batch = next(iterator)
-            total, losses = train_step(batch)
-            current, value = int(step.numpy()), float(total.numpy())
-            clipped.add(batch, current)
-            if not math.isfinite(value):
-                kept = manager.latest_checkpoint or "none written yet"
-                raise ImagineError(
-                    f"the loss became {value} at step {current}",
-                    where="train_config",
-                    fix=f"lower the learning rate (lr=…) or "
-                    f"clip gradients; the last good checkpoint is kept: {kept}",
-                )
-            done = current - start_step
-            speed = done * batch_size / max(time.perf_counter() - started, 1e-9)
-            progress.update(task, completed=current, loss=value, speed=speed)
-            if not err.is_terminal and (current % report == 0 or current == num_steps):
-                err.print(f"step {current}/{num_steps}  loss {value:.4f}  {speed:.1f} img/s")
-            if current % 10 == 0 or current == num_steps:
-                tf.summary.scalar("loss/total", value, step=current)
-                for name, loss in losses.items():
-                    tf.summary.scalar(f"loss/{name}", loss, step=current)
-                tf.summary.scalar("learning_rate", schedule(current), step=current)
-            if current % every == 0 or current == num_steps:
-                manager.save(checkpoint_number=current)
+        with _saved_when_interrupted(manager, step):
+            while int(step.numpy()) < num_steps:
+                batch = next(iterator)
+                total, losses = train_step(batch)
+                current, value = int(step.numpy()), float(total.numpy())
+                clipped.add(batch, current)
+                if not math.isfinite(value):
+                    kept = manager.latest_checkpoint or "none written yet"
+                    raise ImagineError(
+                        f"the loss became {value} at step {current}",
+                        where="train_config",
+                        fix=f"lower the learning rate (lr=…) or "
+                        f"clip gradients; the last good checkpoint is kept: {kept}",
+                    )
+                done = current - start_step
+                speed = done * batch_size / max(time.perf_counter() - started, 1e-9)
+                progress.update(task, completed=current, loss=value, speed=speed)
+                if not err.is_terminal and (current % report == 0 or current == num_steps):
+                    err.print(f"step {current}/{num_steps}  loss {value:.4f}  {speed:.1f} img/s")
+                if current % 10 == 0 or current == num_steps:
+                    tf.summary.scalar("loss/total", value, step=current)
+                    for name, loss in losses.items():
+                        tf.summary.scalar(f"loss/{name}", loss, step=current)
+                    tf.summary.scalar("learning_rate", schedule(current), step=current)
+                if current % every == 0 or current == num_steps:
+                    manager.save(checkpoint_number=current)
         clipped.summary()
