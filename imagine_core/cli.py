@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(argv)
     except ImagineError as exc:
         return report_error(exc)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:  # a plugin's SIGTERM handler may say 143
+        return getattr(exc, "exit_code", 130)
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -85,9 +85,14 @@ def build(slot: Message, pipeline: Message, plugins: LoadedPlugins | None = None
     return instantiate(plugins.registry.get(kind, name), slot, pipeline)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write through a temporary file and a rename: a reader never sees half a file, and
+    a symlink at ``path`` is replaced, not followed out of the folder."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    if isinstance(data, bytes):
+        tmp.write_bytes(data)
+    else:
+        tmp.write_text(data, encoding="utf-8")
     tmp.replace(path)
 
 

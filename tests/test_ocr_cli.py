@@ -195,3 +195,25 @@ def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, eval_pages, tmp_p
         anchor = np.abs(boxes - box).max(-1).argmin()
         assert np.abs(boxes[anchor] - box).max() < 0.05
         assert scores[anchor].max() == pytest.approx(score, abs=1e-3)
+
+
+def test_an_output_folder_holding_the_pages_is_refused_and_links_are_not_followed(
+    tiny_run, eval_pages, tmp_path
+):
+    import shutil
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    page = shutil.copy(sorted(eval_pages.glob("*.png"))[0], pages / "page.png")
+    (pages / "page.txt").write_text("0 0.5 0.5 0.1 0.1\n")  # the user's YOLO label
+    result = run_imagine("ocr", "--model", str(tiny_run), str(page), "--out", str(pages))
+    assert result.code == 2 and "--overwrite" in result.err
+    assert (pages / "page.txt").read_text() == "0 0.5 0.5 0.1 0.1\n"
+    out = tmp_path / "out"
+    out.mkdir()
+    outside = tmp_path / "outside.txt"
+    (out / "page.txt").symlink_to(outside)  # dangling: it points out of the folder
+    args = ["ocr", "--model", str(tiny_run), str(page), "--out", str(out), "--format", "txt"]
+    result = run_imagine(*args)
+    assert result.code == 0, result.err[-3000:]
+    assert not outside.exists() and not (out / "page.txt").is_symlink()

@@ -174,7 +174,8 @@ def test_killed_run_resumes_and_ends_at_num_steps(tmp_path):
     assert "step 40/40" in result.err
 
 
-def test_ctrl_c_saves_the_current_step_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_saves_the_current_step_and_says_how_to_resume(tmp_path, stop, code):
     args = [*TINY, "steps=400", "train_config.checkpoint_every_n_steps=100000"]
     command = [sys.executable, "-m", "imagine_core", "run", *args, f"hydra.run.dir={tmp_path}"]
     process = subprocess.Popen(
@@ -185,9 +186,9 @@ def test_ctrl_c_saves_the_current_step_and_says_how_to_resume(tmp_path):
         seen.append(line)
         if line.startswith("step 20/400"):
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     err = "".join(seen) + process.communicate(timeout=120)[1]
-    assert process.returncode == 130, err[-3000:]
+    assert process.returncode == code, err[-3000:]
     assert "interrupted at step" in err and "run the same command again to resume" in err
     assert "Traceback" not in err
     index = (tmp_path / "checkpoints" / "checkpoint").read_text()

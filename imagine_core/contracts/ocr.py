@@ -103,6 +103,7 @@ class Page:
     image_path: Path | None = None  # the source file, when there is one
     image: Any = None  # the page as an RGB numpy array, for overlays
     direction: str = "ltr"
+    page_in_file: int | None = None  # which page of a multi-page file (from 0); None: one
 
     @property
     def lines(self) -> list[Line]:

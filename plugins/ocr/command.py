@@ -57,15 +57,37 @@ class Ocr(Command):
             action="store_true",
             help="with --labelimg: replace XML files already beside the images",
         )
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="write into --out even when it holds the pages being read (their .txt, "
+            ".json … files may be replaced)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         from imagine_core.runs import load_detector
         from imagine_plugins.ocr.images import page_files
 
         files = page_files(args.pages)
+        if not args.overwrite:
+            refuse_source_folder(files, args.out)
         pipeline, detector = load_detector(args.model)
         settings = ocr_settings(pipeline.ocr, args)
         return read_pages(files, detector, settings, args.out, args.overwrite_labels)
+
+
+def refuse_source_folder(files: list[Path], out: Path) -> None:
+    """An output folder that holds the pages read would put NAME.txt, NAME.json … beside
+    files of the user's (a YOLO label is NAME.txt): refused unless --overwrite."""
+    target = out.resolve()
+    inside = [f for f in files if target == f.resolve().parent or target in f.resolve().parents]
+    if inside:
+        raise ImagineError(
+            f"the output folder holds pages being read (e.g. {inside[0]}): outputs named "
+            "after them (NAME.txt, NAME.json …) could replace files of yours there",
+            where=f"--out {out}",
+            fix="choose another --out folder, or pass --overwrite to write there anyway",
+        )
 
 
 def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
@@ -156,7 +178,7 @@ def read_pages(
                 for image in pages_of(path, stems[path]):
                     progress.update(task, description=f"reading {image.name}")
                     start = time.perf_counter()
-                    pages.append(reading.page(image))
+                    pages.append(reading.page(image, of_many=image.count > 1))
                     seconds.append(time.perf_counter() - start)
             except ImagineError as exc:  # one bad page never stops the batch
                 failed.append((path, exc))
@@ -187,7 +209,7 @@ class Reading:
     settings: Any
     out: Path
 
-    def page(self, image: Any) -> Page:
+    def page(self, image: Any, of_many: bool = False) -> Page:
         """Detect, assemble and write one page; the returned page keeps no pixels."""
         (glyphs,) = self.reader.read(self.detector, [image.image])
         direction = self.settings.direction
@@ -199,6 +221,7 @@ class Reading:
             image_path=image.path,
             image=image.image,
             direction=direction,
+            page_in_file=image.index if of_many else None,
         )
         for writer in self.writers.values():
             writer.write(page, self.out)

@@ -22,6 +22,7 @@ class PageImage:
     path: Path
     index: int  # page number in the file, from 0
     image: np.ndarray  # H x W x 3 uint8
+    count: int = 1  # pages in the file
 
 
 def page_files(inputs: list[Path]) -> list[Path]:
@@ -110,7 +111,7 @@ def read_pages(path: Path, stem: str | None = None) -> Iterator[PageImage]:
                     frame, name = ImageOps.exif_transpose(frame), stem
                 else:
                     name = f"{stem}_p{index + 1}"
-                yield PageImage(name, path, index, to_rgb(frame))
+                yield PageImage(name, path, index, to_rgb(frame), count)
     except Image.DecompressionBombError as exc:
         raise DataError(
             f"the image is too large to read safely: {exc}",

@@ -292,10 +292,25 @@ class ClippedBoxes:
             )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's stop, ``kill``), ended like Ctrl-C; exit code 143."""
+
+    exit_code = 128 + 15
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 @contextmanager
 def _saved_when_interrupted(manager: Any, step: Any) -> Iterator[None]:
-    """Ctrl-C keeps what was learned: the current step is saved before the run stops,
-    and the message says how to go on."""
+    """Ctrl-C and SIGTERM keep what was learned: the current step is saved before the
+    run stops, and the message says how to go on."""
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()  # signals go there only
+    previous = signal.signal(signal.SIGTERM, _terminate) if main else None
     try:
         yield
     except KeyboardInterrupt:
@@ -309,6 +324,9 @@ def _saved_when_interrupted(manager: Any, step: Any) -> Iterator[None]:
             "run the same command again to resume"
         )
         raise
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _loop(

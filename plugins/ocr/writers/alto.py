@@ -8,6 +8,7 @@ from pathlib import Path
 from lxml import etree
 
 from imagine_core.contracts import Page, Writer
+from imagine_core.pipeline import write_atomic
 
 ALTO = "http://www.loc.gov/standards/alto/ns-v4#"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -88,7 +89,7 @@ class AltoWriter(Writer):
                             },
                         )
         path = out_dir / f"{page.name}{self.suffix}"
-        path.write_bytes(
-            etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        write_atomic(
+            path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         )
         return path

@@ -9,6 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from imagine_core.contracts import Page, Writer
+from imagine_core.pipeline import write_atomic
 
 XHTML = "http://www.w3.org/1999/xhtml"
 DOCTYPE = (
@@ -84,9 +85,10 @@ class HocrWriter(Writer):
                         span(word_el, "ocrx_cinfo", title).text = glyph.char
                     word_el.tail = " "  # text extracted from the hOCR keeps its spaces
         path = out_dir / f"{page.name}{self.suffix}"
-        path.write_bytes(
+        write_atomic(
+            path,
             etree.tostring(
                 html, xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True
-            )
+            ),
         )
         return path

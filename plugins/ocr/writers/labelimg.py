@@ -30,7 +30,7 @@ class LabelImgWriter(Writer):
         writer = instantiate(registry.get("dataset_writer", "labelimg"), None, None)
         boxes = [Box(*g.box, label=g.char) for g in page.glyphs]
         source = page.image_path
-        beside = source is not None and source.stem == page.name
+        beside = source is not None and page.page_in_file is None  # LabelImg opens it
         if beside and source.with_suffix(".xml").exists() and not self.overwrite:
             self.kept.append(source.with_suffix(".xml"))
             beside = False

@@ -3,9 +3,11 @@ glyphs in red, the rest in blue."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from imagine_core.contracts import Page, Writer
+from imagine_core.pipeline import write_atomic
 
 SURE, UNSURE = (0, 90, 255), (230, 0, 0)
 
@@ -32,5 +34,7 @@ class OverlayWriter(Writer):
             draw.rectangle((x0, y0, x1, y1), outline=colour, width=1)
             draw.text((x0, y0 - 1), glyph.char, fill=colour, font=font, anchor="lb")
         path = out_dir / f"{page.name}{self.suffix}"
-        image.save(path)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        write_atomic(path, buffer.getvalue())
         return path

@@ -9,6 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from imagine_core.contracts import Page, Writer
+from imagine_core.pipeline import write_atomic
 
 PAGE = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -75,7 +76,7 @@ class PageXmlWriter(Writer):
             text = "\n".join(line.text for line in region.lines)
             equiv(region_el, text, sum(line.score for line in region.lines) / len(region.lines))
         path = out_dir / f"{page.name}{self.suffix}"
-        path.write_bytes(
-            etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        write_atomic(
+            path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         )
         return path

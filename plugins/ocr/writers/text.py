@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from imagine_core.contracts import Page, Writer
+from imagine_core.pipeline import write_atomic
 
 
 class TextWriter(Writer):
@@ -13,7 +14,7 @@ class TextWriter(Writer):
 
     def write(self, page: Page, out_dir: Path) -> Path:
         path = out_dir / f"{page.name}{self.suffix}"
-        path.write_text(page.text + "\n", encoding="utf-8")
+        write_atomic(path, page.text + "\n")
         return path
 
 
@@ -52,5 +53,5 @@ class JsonWriter(Writer):
             "glyphs": glyphs,
         }
         path = out_dir / f"{page.name}{self.suffix}"
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
         return path
