@@ -6,6 +6,7 @@ value) come back as one ConfigError saying where and how to fix.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,7 +185,7 @@ def apply_knobs(cfg: DictConfig) -> list[str]:
     """Apply ``lr``, ``steps`` and ``batch_size`` before interpolations resolve, so that
     e.g. ``total_steps: ${train_config.num_steps}`` follows ``steps``. Returns what changed."""
     applied = []
-    for key, target, minimum in (("steps", "num_steps", 0), ("batch_size", "batch_size", 1)):
+    for key, target, minimum in (("steps", "num_steps", 1), ("batch_size", "batch_size", 1)):
         value = cfg.get(key)
         if value is None:
             continue
@@ -197,9 +198,11 @@ def apply_knobs(cfg: DictConfig) -> list[str]:
         applied.append(f"{key}={value} -> train_config.{target}")
     value = cfg.get("lr")
     if value is not None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        if not number or not math.isfinite(value) or value <= 0:
             raise ConfigError(
-                f"lr must be a positive number, got {value!r}", where=f"command line: lr={value}"
+                f"lr must be a positive, finite number, got {value!r}",
+                where=f"command line: lr={value}",
             )
         target = _learning_rate_path(cfg)
         if target is None:

@@ -11,8 +11,7 @@ from typing import Any
 
 from imagine_core.contracts import Command, Page
 from imagine_core.errors import EXIT_USER_ERROR, ImagineError
-
-DIRECTIONS = ("ltr", "rtl")
+from imagine_plugins.ocr.checks import DIRECTIONS
 
 
 class Ocr(Command):

@@ -1,6 +1,7 @@
 """Runners (``hardware=cpu|gpu|multi_gpu|multi_worker|tpu``), the training loop they share,
 evaluation at the end, and the optimizers and learning-rate schedules of ``train_config``."""
 
+from imagine_plugins.runners.checks import imagine_check_pipeline
 from imagine_plugins.runners.plugin import imagine_reads, imagine_register
 
-__all__ = ["imagine_reads", "imagine_register"]
+__all__ = ["imagine_check_pipeline", "imagine_reads", "imagine_register"]

@@ -1,0 +1,34 @@
+"""Model settings that cannot work, refused before anything is built or trained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imagine_core import hookimpl
+from imagine_core.config.report import Problem
+
+SIDES = {
+    "fixed_shape_resizer": ("height", "width"),
+    "keep_aspect_ratio_resizer": ("min_dimension", "max_dimension"),
+}
+
+
+@hookimpl
+def imagine_check_pipeline(pipeline: Any) -> list[Problem]:
+    name = pipeline.model.WhichOneof("model")
+    if name not in ("ssd", "faster_rcnn"):
+        return []
+    resizer = getattr(pipeline.model, name).image_resizer
+    chosen = resizer.WhichOneof("image_resizer_oneof")
+    problems = []
+    for side in SIDES.get(chosen, ()):
+        value = getattr(getattr(resizer, chosen), side)
+        if value <= 0:
+            problems.append(
+                Problem(
+                    f"model.{name}.image_resizer.{chosen}.{side}",
+                    f"an image side of {value} px",
+                    "use a positive size (the model's input, e.g. 256)",
+                )
+            )
+    return problems

@@ -1,0 +1,41 @@
+"""Values that cannot work are refused by `config validate` (and before `imagine run`
+starts), with the path and a fix — not after minutes of training."""
+
+from __future__ import annotations
+
+import pytest
+
+from imagine_core.config.compose import compose
+from imagine_core.config.validate import validate
+from imagine_core.errors import ConfigError
+from imagine_core.plugins import get_plugins
+
+RESIZER = "model.ssd.image_resizer.fixed_shape_resizer"
+
+
+@pytest.mark.parametrize(
+    ("override", "path"),
+    [
+        ("ocr.tile_overlap=300", "ocr.tile_overlap"),  # the demo model's tiles are 256 px
+        ("ocr.direction=up", "ocr.direction"),
+        ("ocr.min_score=1.5", "ocr.min_score"),
+        ("ocr.low_confidence=nan", "ocr.low_confidence"),
+        (f"{RESIZER}.height=-256", f"{RESIZER}.height"),
+        (f"{RESIZER}.width=0", f"{RESIZER}.width"),
+        ("train_config.num_steps=0", "train_config.num_steps"),
+    ],
+)
+def test_a_value_that_cannot_work_is_refused_with_its_path(override, path):
+    _, report = validate(compose([override]), get_plugins(), check_paths=False)
+    assert [p.path for p in report.errors] == [path]
+
+
+@pytest.mark.parametrize("override", ["lr=nan", "lr=inf", "lr=-0.1", "steps=0", "steps=-3"])
+def test_short_keys_refuse_what_cannot_train(override):
+    with pytest.raises(ConfigError, match=override.split("=")[0]):
+        compose([override])
+
+
+def test_the_defaults_pass():
+    _, report = validate(compose([]), get_plugins(), check_paths=False)
+    assert not report.errors
