@@ -40,6 +40,24 @@ def _page(boxes: list[Box]) -> Example:
     return Example(image=buffer.getvalue(), width=64, height=64, boxes=boxes, filename="p.png")
 
 
+def _one_page(tmp_path, boxes: list[Box], *extra: str):
+    """A pipeline training on one 64 x 64 page of label 'a' written as a TFRecord."""
+    label_map = LabelMap.from_names(["a"])
+    records = tmp_path / "train.record"
+    with tf.io.TFRecordWriter(str(records)) as writer:
+        writer.write(to_tf_example(_page(boxes), label_map))
+    label_map.write(tmp_path / "label_map.pbtxt")
+    return _pipeline(
+        "dataset=tfrecord",
+        f"data_dir={tmp_path}",
+        f"train_input_reader.tf_record_input_reader.input_path=[{records}]",
+        "train_config.data_augmentation_options=[]",
+        "batch_size=1",
+        *extra,
+        classes=1,
+    )
+
+
 def test_ignore_regions_travel_through_records_as_weight_zero():
     label_map = LabelMap.from_names(["a"])
     boxes = [Box(4, 4, 20, 20, "a"), Box(30, 30, 60, 60, IGNORE)]
@@ -52,21 +70,7 @@ def test_ignore_regions_travel_through_records_as_weight_zero():
 
 
 def test_ignored_anchors_are_neither_glyph_nor_background(tmp_path):
-    label_map = LabelMap.from_names(["a"])
-    records = tmp_path / "train.record"
-    with tf.io.TFRecordWriter(str(records)) as writer:
-        writer.write(
-            to_tf_example(_page([Box(2, 2, 14, 14, "a"), Box(32, 0, 64, 64, IGNORE)]), label_map)
-        )
-    label_map.write(tmp_path / "label_map.pbtxt")
-    pipeline = _pipeline(
-        "dataset=tfrecord",
-        f"data_dir={tmp_path}",
-        f"train_input_reader.tf_record_input_reader.input_path=[{records}]",
-        "train_config.data_augmentation_options=[]",
-        "batch_size=1",
-        classes=1,
-    )
+    pipeline = _one_page(tmp_path, [Box(2, 2, 14, 14, "a"), Box(32, 0, 64, 64, IGNORE)])
     detector = build(pipeline.model, pipeline)
     data, _ = build_input(pipeline, training=True, label_fn=detector.label_fn)
     batch = next(iter(data))
@@ -86,21 +90,8 @@ def test_glyphs_beyond_the_padding_are_ignored_and_counted(tmp_path, capsys):
     regions (not background), and the training loop says how many there were."""
     from imagine_plugins.runners.train import ClippedBoxes
 
-    label_map = LabelMap.from_names(["a"])
-    records = tmp_path / "train.record"
     glyphs = [Box(2 + 8 * i, 2, 8 + 8 * i, 12, "a") for i in range(7)]
-    with tf.io.TFRecordWriter(str(records)) as writer:
-        writer.write(to_tf_example(_page(glyphs), label_map))
-    label_map.write(tmp_path / "label_map.pbtxt")
-    pipeline = _pipeline(
-        "dataset=tfrecord",
-        f"data_dir={tmp_path}",
-        f"train_input_reader.tf_record_input_reader.input_path=[{records}]",
-        "train_config.data_augmentation_options=[]",
-        "train_config.max_number_of_boxes=4",
-        "batch_size=1",
-        classes=1,
-    )
+    pipeline = _one_page(tmp_path, glyphs, "train_config.max_number_of_boxes=4")
     batch = next(iter(build_input(pipeline, training=True)[0]))
     assert int(batch["num_groundtruth_boxes"][0]) == 4
     assert int(batch["num_groundtruth_ignore_boxes"][0]) == 3
