@@ -22,6 +22,7 @@ def normalise(label: str) -> str:
 @dataclass
 class LabelMap:
     ids: dict[str, int] = field(default_factory=dict)  # name -> id, in id order
+    display_names: dict[str, str] = field(default_factory=dict)  # name -> display_name
 
     @classmethod
     def from_names(cls, names: Iterable[str]) -> LabelMap:
@@ -35,6 +36,7 @@ class LabelMap:
 
         message = read_text_file(path, label_map_class())
         ids: dict[str, int] = {}
+        display = {normalise(i.name): i.display_name for i in message.item if i.display_name}
         for item in message.item:
             name = normalise(item.name)
             if item.id < 1:
@@ -46,7 +48,7 @@ class LabelMap:
             if name in ids:
                 raise ImagineError(f"label {name!r} appears twice", where=str(path))
             ids[name] = item.id
-        return cls(dict(sorted(ids.items(), key=lambda kv: kv[1])))
+        return cls(dict(sorted(ids.items(), key=lambda kv: kv[1])), display)
 
     def to_text(self) -> str:
         from google.protobuf import text_format
@@ -55,7 +57,9 @@ class LabelMap:
 
         message = label_map_class()()
         for name, i in self.ids.items():
-            message.item.add(id=i, name=name)
+            item = message.item.add(id=i, name=name)
+            if name in self.display_names:
+                item.display_name = self.display_names[name]
         return text_format.MessageToString(message, as_utf8=True)
 
     def write(self, path: Path) -> Path:

@@ -35,7 +35,7 @@ def page(
     image = folder / f"{stem}{suffix}"
     img.convert(mode).save(image, format=fmt)
     example = Example(image=image, width=size[0], height=size[1], boxes=boxes)
-    (folder / f"{stem}.xml").write_bytes(voc_xml(example, image.name))
+    (folder / f"{stem}.xml").write_bytes(voc_xml(example, image))
     return folder / f"{stem}.xml"
 
 

@@ -140,3 +140,126 @@ def test_labelimg_keeps_a_corrected_xml_unless_told(tmp_path, page):
     labels.overwrite = True
     assert labels.write(page, tmp_path / "out") == tmp_path / "page.xml"
     assert "corrected by hand" not in (tmp_path / "page.xml").read_text()
+
+
+# --- what line-based and character-based consumers read -----------------------------------
+
+
+def true_baselines(lines: list[str], skew_degrees: float = 0.0) -> list[float]:
+    """Where ocr_helpers.set_text put each line's baseline (default layout), at x = 0."""
+    from imagine_plugins.datatools.demo.fonts import default_font, load_font
+
+    ascent, descent = load_font(default_font(), 20).getmetrics()
+    return [40.0 + row * (ascent + descent) * 1.5 + ascent for row in range(len(lines))]
+
+
+DESCENDING = ["pig jumps quickly upward", "the grey pond jumps"]  # many descenders
+
+
+@pytest.mark.parametrize("skew", [0.0, 2.0])
+def test_page_and_alto_baselines_run_along_the_letters_feet(tmp_path, skew):
+    import math
+
+    page = page_of(DESCENDING, skew_degrees=skew)
+    slope = math.tan(math.radians(skew))
+    expected = true_baselines(DESCENDING)
+    page_doc = etree.parse(str(writer("page").write(page, tmp_path)))
+    alto_doc = etree.parse(str(writer("alto").write(page, tmp_path)))
+    lines = [
+        [tuple(map(int, p.split(","))) for p in e.get("points").split()]
+        for e in page_doc.findall(".//{*}TextLine/{*}Baseline")
+    ]
+    alto = [
+        [tuple(map(int, p.split(","))) for p in e.get("BASELINE").split()]
+        for e in alto_doc.findall(".//{*}TextLine")
+    ]
+    assert alto == lines and len(lines) == 2
+    for points, y in zip(lines, expected, strict=True):
+        for x, found in points:
+            assert found == pytest.approx(y + slope * x, abs=2.0)
+
+
+def test_hocr_baseline_is_slope_and_offset_from_the_line_box(tmp_path):
+    page = page_of(DESCENDING)
+    doc = etree.parse(str(writer("hocr").write(page, tmp_path)))
+    lines = doc.findall(".//{*}span[@class='ocr_line']")
+    for line, y in zip(lines, true_baselines(DESCENDING), strict=True):
+        props = dict(p.strip().split(" ", 1) for p in line.get("title").split(";"))
+        slope, offset = map(float, props["baseline"].split())
+        bottom = int(props["bbox"].split()[3])
+        assert slope == pytest.approx(0.0, abs=0.005)
+        assert bottom + offset == pytest.approx(y, abs=2.0)  # descenders hang below it
+
+
+@pytest.fixture
+def ligature_page():
+    """'first stone' with 'st' read as one glyph, as a blackletter ligature is marked."""
+    from imagine_core.contracts import Glyph, Page
+    from imagine_plugins.ocr.assemble import LineAssembler
+
+    page = page_of(["first stone"])
+    glyphs = page.glyphs
+    merged = []
+    i = 0
+    while i < len(glyphs):
+        g = glyphs[i]
+        if g.char == "s" and i + 1 < len(glyphs) and glyphs[i + 1].char == "t":
+            t = glyphs[i + 1]
+            box = (g.box[0], min(g.box[1], t.box[1]), t.box[2], max(g.box[3], t.box[3]))
+            merged.append(Glyph(box, "st", 0.8))
+            i += 2
+        else:
+            merged.append(g)
+            i += 1
+    return Page("page", page.width, page.height, LineAssembler().assemble(merged, "ltr"))
+
+
+def test_a_ligature_gets_a_box_and_confidence_per_code_point(tmp_path, ligature_page):
+    assert sum(g.char == "st" for g in ligature_page.glyphs) == 2
+    alto = etree.parse(str(writer("alto").write(ligature_page, tmp_path)))
+    for string in alto.findall(".//{*}String"):
+        glyphs = string.findall("{*}Glyph")
+        assert len(string.get("CC").split()) == len(string.get("CONTENT")) == len(glyphs)
+        assert "".join(g.get("CONTENT") for g in glyphs) == string.get("CONTENT")
+    hocr = etree.parse(str(writer("hocr").write(ligature_page, tmp_path)))
+    (st, *_) = [c for c in hocr.findall(".//{*}span[@class='ocrx_cinfo']") if c.text == "st"]
+    props = dict(p.strip().split(" ", 1) for p in st.get("title").split(";"))
+    s_box, t_box = np.array(props["x_bboxes"].split(), int).reshape(2, 4)
+    assert s_box[2] == t_box[0] and s_box[0] < s_box[2] < t_box[2]  # side by side
+    assert props["x_confs"].split() == ["80.0", "80.0"] and props["x_wconf"] == "80"
+
+
+def test_alto_is_4_4_with_processing(tmp_path, page):
+    root = etree.parse(str(writer("alto").write(page, tmp_path))).getroot()
+    xsi = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
+    assert root.get(xsi).endswith("http://www.loc.gov/alto/v4/alto-4-4.xsd")
+    assert root.get("SCHEMAVERSION") == "4.4"
+    assert root.find(".//{*}Processing/{*}processingSoftware/{*}softwareName").text == "imagine"
+    assert root.find(".//{*}OCRProcessing") is None
+
+
+def test_ocrd_models_reads_the_page_xml(tmp_path, ligature_page):
+    from ocrd_models.ocrd_page import parse
+
+    pcgts = parse(str(writer("page").write(ligature_page, tmp_path)), silence=True)
+    lines = [line for region in pcgts.get_Page().get_TextRegion() for line in region.get_TextLine()]
+    assert [line.get_TextEquiv()[0].Unicode for line in lines] == ["first stone"]
+    assert lines[0].get_Baseline().points
+    glyphs = [g for w in lines[0].get_Word() for g in w.get_Glyph()]
+    assert [g.get_TextEquiv()[0].Unicode for g in glyphs].count("st") == 2
+
+
+def test_alto_tools_reads_the_alto(tmp_path, page, capsys):
+    from alto_tools import alto_tools
+
+    path = writer("alto").write(page, tmp_path)
+    with open(path, encoding="utf-8") as file:
+        alto, xml, xmlns = alto_tools.alto_parse(file)
+        capsys.readouterr()
+        alto_tools.alto_text(xml, xmlns)
+        text = capsys.readouterr().out
+        confidence = alto_tools.alto_confidence(alto, xml, xmlns)
+    assert xmlns == "http://www.loc.gov/standards/alto/ns-v4#"
+    assert [line.strip() for line in text.strip().splitlines()] == LINES
+    words = [w for line in page.lines for w in line.words]
+    assert confidence == pytest.approx(100 * sum(w.score for w in words) / len(words), abs=0.1)

@@ -30,6 +30,7 @@ class Box:
     label: str
     difficult: bool = False
     group_of: bool = False
+    truncated: bool = False
     line: int = 0  # where it is written in its annotation file, for reports
 
     @property
@@ -59,6 +60,12 @@ class Example:
     source: str = ""  # the annotation file (or record) this came from, for reports
     filename: str = ""  # the image's file name, for writers
     text: str | None = None  # the page's true text, where known (a .gt.txt beside it)
+    # Image-level labels (Open Images): a class verified present (True) or absent (False)
+    # on the page, whether boxed or not; the challenge metric counts only such classes.
+    verified: dict[str, bool] = field(default_factory=dict)
+    # Detections saved with the page (the TF OD API's image/detection/* keys, as its
+    # infer_detections writes them): (xmin, ymin, xmax, ymax) in pixels, label, score.
+    detections: list[tuple[tuple[float, float, float, float], str, float]] | None = None
 
     @property
     def name(self) -> str:

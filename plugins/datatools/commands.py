@@ -12,15 +12,15 @@ from imagine_plugins.datatools.checks import POLICIES, Checker
 from imagine_plugins.datatools.formats import READERS, reader_for
 
 
-def _source_arguments(parser: argparse.ArgumentParser) -> None:
+def _source_arguments(parser: argparse.ArgumentParser, on_error: str = "strict") -> None:
     parser.add_argument("source", help="a LabelImg or YOLO folder, a COCO JSON file, or TFRecords")
     parser.add_argument("--format", choices=sorted(READERS), help="the source format (guessed)")
     parser.add_argument(
         "--on-error",
         choices=POLICIES,
-        default="strict",
+        default=on_error,
         help="strict: stop at the first problem; skip: leave out what is wrong; "
-        "repair: clip, swap and deduplicate boxes (default: strict)",
+        f"repair: clip, swap and deduplicate boxes (default: {on_error})",
     )
     parser.add_argument("--label-map", help="a label_map.pbtxt the labels must come from")
 
@@ -29,8 +29,7 @@ class DataCheck(Command):
     help = "report images, boxes per character, box sizes and every problem"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        _source_arguments(parser)
-        parser.set_defaults(on_error="skip")
+        _source_arguments(parser, on_error="skip")
         parser.add_argument("--top", type=int, default=60, help="classes to list (default 60)")
 
     def run(self, args: argparse.Namespace) -> int:
@@ -158,8 +157,7 @@ class DataSynth(Command):
     help = "compose many training pages from a few marked glyphs (few-shot synthesis)"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        _source_arguments(parser)
-        parser.set_defaults(on_error="repair")
+        _source_arguments(parser, on_error="repair")
         parser.add_argument("out", type=Path, help="the output folder")
         parser.add_argument("--pages", type=int, default=200, help="pages to compose (200)")
         parser.add_argument(

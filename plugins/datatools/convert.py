@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from imagine_core.console import err
 from imagine_core.contracts import Example
 from imagine_core.errors import DataError
 from imagine_core.labelmap import LabelMap
@@ -69,7 +70,8 @@ def convert(
         raise DataError(f"--shards must be at least 1, got {shards}")
     label_map = LabelMap.read(label_map_path) if label_map_path else None
     writer = writer_for(to)
-    result = Checker(on_error, label_map).run(reader_for(source, fmt))
+    reader = reader_for(source, fmt, label_map_path or "")
+    result = Checker(on_error, label_map).run(reader, progress=f"reading {source}")
     if not result.examples:
         raise DataError(
             "no usable example to write",
@@ -79,8 +81,8 @@ def convert(
     label_map = label_map or LabelMap.from_names(labels_of(result.examples))
     out_dir.mkdir(parents=True, exist_ok=True)
     label_map.write(out_dir / "label_map.pbtxt")
-    written = {
-        name: writer.write(examples, out_dir, label_map, split=name, shards=shards)
-        for name, examples in split_examples(result.examples, parse_split(split), seed).items()
-    }
+    written = {}
+    with err.status(f"writing {to} to {out_dir}"):
+        for name, examples in split_examples(result.examples, parse_split(split), seed).items():
+            written[name] = writer.write(examples, out_dir, label_map, split=name, shards=shards)
     return Converted(result, label_map, written)

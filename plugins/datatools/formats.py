@@ -26,11 +26,7 @@ def detect(source: str) -> str:
         if any(path.glob("*.xml")):
             return "labelimg"
         if any(path.glob("*.record*")) or any(path.glob("*.tfrecord*")):
-            raise DataError(
-                "this folder holds TFRecords; name the files",
-                where=source,
-                fix=f"e.g. '{path}/train.record-?????-of-*' --format tfrecord",
-            )
+            return "tfrecord"  # every split in it; name the files to read one
         raise DataError(
             "no LabelImg XML, YOLO classes.txt, COCO JSON or TFRecord found",
             where=source,
@@ -49,7 +45,10 @@ def detect(source: str) -> str:
     )
 
 
-def reader_for(source: str, fmt: str | None = None) -> DatasetReader:
+def reader_for(source: str, fmt: str | None = None, label_map_path: str = "") -> DatasetReader:
+    """The reader of ``source``; ``label_map_path`` names classes a source gives by id."""
+    from imagine_core.schema import proto_module
+
     fmt = fmt or detect(source)
     if fmt not in READERS:
         raise DataError(f"unknown format {fmt!r}", fix=f"use one of {', '.join(READERS)}")
@@ -57,7 +56,8 @@ def reader_for(source: str, fmt: str | None = None) -> DatasetReader:
     record = registry.get("dataset_reader", READERS[fmt], where="--format")
     assert record.config_type is not None
     config = record.config_type(input_path=[source])
-    return record.factory(config=config, slot=None, pipeline=None)
+    slot = proto_module("input_reader").InputReader(label_map_path=label_map_path or "")
+    return record.factory(config=config, slot=slot, pipeline=None)
 
 
 def writer_for(fmt: str) -> DatasetWriter:

@@ -66,6 +66,9 @@ class CocoDetectionMetrics(Evaluator):
                 }
             )
 
+    def primary(self, result: dict[str, float]) -> float | None:
+        return 1.0 - result["mAP"] if "mAP" in result else None
+
     def result(self) -> dict[str, float]:
         from pycocotools.coco import COCO
         from pycocotools.cocoeval import COCOeval
@@ -193,6 +196,9 @@ class CharacterErrorRate(Evaluator):
             "CER": sum(p.errors for p in self.pages) / max(characters, 1),
             "WER": sum(p.word_errors for p in self.pages) / max(words, 1),
         }
+
+    def primary(self, result: dict[str, float]) -> float | None:
+        return result.get("CER")
 
     def tables(self) -> list[Any]:
         from imagine_plugins.evaluation.report import confusion_table, page_table

@@ -120,7 +120,7 @@ class LabelImgWriter(DatasetWriter):
         for example in examples:
             image = example.save_image(folder)
             xml = folder / (Path(image.name).stem + ".xml")
-            xml.write_bytes(voc_xml(example, image.name))
+            xml.write_bytes(voc_xml(example, image))
             written += [image, xml]
         return written
 

@@ -87,7 +87,10 @@ def parse_voc(source: Path) -> Example:
                 f"<object> {label!r} has no <bndbox>", where=f"{source}:{obj.sourceline}"
             )
         coords = [_number(bndbox, k, source) for k in ("xmin", "ymin", "xmax", "ymax")]
-        flags = {k: (obj.findtext(k) or "0").strip() == "1" for k in ("difficult", "group_of")}
+        flags = {
+            k: (obj.findtext(k) or "0").strip() == "1"
+            for k in ("difficult", "group_of", "truncated")
+        }
         boxes.append(Box(*coords, label=label, line=obj.sourceline or 0, **flags))
     image = _image_path(root, source)
     truth = source.with_name(f"{source.stem}.gt.txt")  # kraken's and Calamari's convention
@@ -126,15 +129,20 @@ def _image_path(root: etree._Element, source: Path) -> Path:
     )
 
 
-def _coordinate(value: float) -> str:
-    return str(round(value)) if abs(value - round(value)) < 1e-3 else f"{value:.2f}"
+def _touches_edge(box: Box, width: int, height: int) -> bool:
+    """LabelImg's own rule for <truncated>: the box reaches the image's border."""
+    return box.xmin <= 1 or box.ymin <= 1 or box.xmax >= width or box.ymax >= height
 
 
-def voc_xml(example: Example, image_name: str, depth: int = 3) -> bytes:
-    """The LabelImg XML of ``example``; labels are written as UTF-8 text, never escaped away."""
+def voc_xml(example: Example, image: Path, depth: int = 3) -> bytes:
+    """The LabelImg XML of ``example`` whose image is saved at ``image``, as LabelImg
+    writes it: integer pixels (LabelImg truncates decimals on load, so each open-and-save
+    would shift a float box), the image's folder name and absolute path, <truncated> from
+    the box (or LabelImg's edge rule). Labels are UTF-8 text, never escaped away."""
     root = etree.Element("annotation")
-    etree.SubElement(root, "folder").text = ""
-    etree.SubElement(root, "filename").text = image_name
+    etree.SubElement(root, "folder").text = image.parent.name
+    etree.SubElement(root, "filename").text = image.name
+    etree.SubElement(root, "path").text = str(image.resolve())
     source = etree.SubElement(root, "source")
     etree.SubElement(source, "database").text = "Unknown"
     size = etree.SubElement(root, "size")
@@ -145,11 +153,12 @@ def voc_xml(example: Example, image_name: str, depth: int = 3) -> bytes:
         obj = etree.SubElement(root, "object")
         etree.SubElement(obj, "name").text = box.label
         etree.SubElement(obj, "pose").text = "Unspecified"
-        etree.SubElement(obj, "truncated").text = "0"
+        truncated = box.truncated or _touches_edge(box, example.width, example.height)
+        etree.SubElement(obj, "truncated").text = "1" if truncated else "0"
         etree.SubElement(obj, "difficult").text = "1" if box.difficult else "0"
         if box.group_of:
             etree.SubElement(obj, "group_of").text = "1"
         bndbox = etree.SubElement(obj, "bndbox")
         for key in ("xmin", "ymin", "xmax", "ymax"):
-            etree.SubElement(bndbox, key).text = _coordinate(getattr(box, key))
+            etree.SubElement(bndbox, key).text = str(round(getattr(box, key)))
     return etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=False)

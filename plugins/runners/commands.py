@@ -1,5 +1,6 @@
-"""``imagine eval RUN_DIR`` (a run's newest checkpoint on its eval pages) and
-``imagine eval --ocr --gt GT_DIR PRED_DIR`` (text files against ground truth)."""
+"""``imagine eval RUN_DIR`` (a run's newest checkpoint on its eval pages),
+``imagine eval --ocr --gt GT_DIR PRED_DIR`` (text files against ground truth) and
+``imagine eval --detections SAVED`` (detections saved earlier, by any protocol)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,30 @@ class Eval(Command):
         parser.add_argument(
             "folder",
             type=Path,
+            nargs="?",
             help="a run folder of `imagine run`; with --ocr, the folder of .txt files "
             "`imagine ocr` wrote",
+        )
+        parser.add_argument(
+            "--detections",
+            type=Path,
+            metavar="SAVED",
+            help="score saved detections instead: TFRecords with the TF OD API's "
+            "image/detection/* keys, or a folder of `imagine ocr` JSON (with --gt DATA)",
+        )
+        parser.add_argument(
+            "--metrics",
+            nargs="+",
+            metavar="NAME",
+            help="with --detections: evaluators (eval_config.metrics_set names; default "
+            "pascal_voc_detection_metrics coco_detection_metrics)",
+        )
+        parser.add_argument("--label-map", help="names the class ids records hold")
+        parser.add_argument(
+            "--hierarchy", help="with --detections: an Open Images class hierarchy JSON"
+        )
+        parser.add_argument(
+            "--per-class", action="store_true", help="with --detections: AP of every class"
         )
         parser.add_argument(
             "--ocr", action="store_true", help="score text files against --gt (CER, WER)"
@@ -30,6 +53,12 @@ class Eval(Command):
         parser.add_argument("--top", type=int, default=15, help="confusions to list")
 
     def run(self, args: argparse.Namespace) -> int:
+        if args.detections is not None:
+            return self.saved(args)
+        if args.folder is None:
+            raise ImagineError(
+                "name a run folder (or --detections SAVED)", fix="imagine eval RUN_DIR"
+            )
         if args.ocr:
             return self.text(args)
         if args.gt:
@@ -84,4 +113,35 @@ class Eval(Command):
             json.dumps({**metrics, "pages": {p.name: p.cer for p in evaluator.pages}}, indent=2),
             encoding="utf-8",
         )
+        return 0
+
+    def saved(self, args: argparse.Namespace) -> int:
+        """Every chosen protocol on saved detections; eval.json beside them (or in FOLDER)."""
+        from imagine_core.pipeline import instantiate
+        from imagine_core.plugins import get_plugins
+        from imagine_core.schema import proto_module
+        from imagine_plugins.runners.evaluate import (
+            outside_ignored,
+            report,
+            summarise,
+            truth_of,
+        )
+        from imagine_plugins.runners.saved import DEFAULT_METRICS, saved_pairs
+
+        pipeline = proto_module("pipeline").TrainEvalPipelineConfig()
+        pipeline.eval_config.include_metrics_per_category = args.per_class
+        pipeline.eval_config.class_hierarchy_file = args.hierarchy or ""
+        pipeline.eval_config.min_score_threshold = 0.0
+        registry = get_plugins().registry
+        evaluators = [
+            instantiate(registry.get("evaluator", name, where="--metrics"), None, pipeline)
+            for name in args.metrics or DEFAULT_METRICS
+        ]
+        gt = str(args.gt) if args.gt else None
+        for example, found in saved_pairs(args.detections, gt, args.label_map):
+            for evaluator in evaluators:
+                evaluator.add(truth_of(example), outside_ignored(found, example))
+        source = args.detections
+        folder = args.folder or (source if source.is_dir() else source.parent)
+        report(summarise(evaluators), folder / "eval.json")
         return 0

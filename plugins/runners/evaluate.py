@@ -71,6 +71,56 @@ class SamplePages:
         self.writer.flush()
 
 
+def truth_of(example: Any) -> dict[str, Any]:
+    """What an evaluator knows of a page: its glyph boxes with their flags (ignore regions
+    left out), size, true text and verified image-level labels."""
+    boxes = [b for b in example.boxes if not b.ignore]
+    return {
+        "name": Path(example.name).stem,
+        "boxes": [[b.xmin, b.ymin, b.xmax, b.ymax] for b in boxes],
+        "labels": [b.label for b in boxes],
+        "difficult": [b.difficult for b in boxes],
+        "group_of": [b.group_of for b in boxes],
+        "verified": example.verified,
+        "width": example.width,
+        "height": example.height,
+        "text": example.text,
+    }
+
+
+def outside_ignored(found: dict[str, list], example: Any) -> dict[str, list]:
+    """Detections minus those lying mostly (half their area) in an ignore region: what
+    nobody marked is neither right nor wrong, in evaluation as in training."""
+    from imagine_plugins.evaluation.detection import ioa
+
+    regions = [[b.xmin, b.ymin, b.xmax, b.ymax] for b in example.boxes if b.ignore]
+    if not regions or not found["boxes"]:
+        return found
+    inside = ioa(np.asarray(found["boxes"], float), np.asarray(regions, float)).max(axis=1)
+    keep = inside < 0.5
+    return {
+        key: [v for v, k in zip(values, keep, strict=True) if k] for key, values in found.items()
+    }
+
+
+def summarise(evaluators: Any) -> dict[str, float]:
+    """Every evaluator's metrics, their tables printed, and ``primary``: one figure, lower
+    is better, for every sweeper — the CER where there is one, else the first 1 - mAP."""
+    metrics: dict[str, float] = {}
+    primaries = []
+    for evaluator in evaluators:
+        result = evaluator.result()
+        metrics.update(result)
+        value = evaluator.primary(result)
+        if value is not None:
+            primaries.append((0 if "CER" in result else 1, value))
+        for table in evaluator.tables():
+            out.print(table)
+    if primaries:
+        metrics["primary"] = min(primaries, key=lambda rank_value: rank_value[0])[1]
+    return metrics
+
+
 def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> dict[str, float]:
     from PIL import Image
     from rich.progress import track
@@ -88,7 +138,6 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
     detector = ModelDetector(model, label_map, input_size(pipeline))
     reader = page_reader(pipeline)
     samples = SamplePages(pipeline, run_dir)
-    metrics: dict[str, float] = {}
     for reader_config in pipeline.eval_input_reader:
         examples = Checker("strict").run(build(reader_config, pipeline)).examples
         limit = pipeline.eval_config.num_examples or len(examples)
@@ -97,38 +146,31 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
         ):
             with Image.open(io.BytesIO(example.image_bytes())) as img:
                 page = np.asarray(img.convert("RGB"))
-            truth = {
-                "name": Path(example.name).stem,
-                "boxes": [[b.xmin, b.ymin, b.xmax, b.ymax] for b in example.boxes],
-                "labels": [b.label for b in example.boxes],
-                "width": example.width,
-                "height": example.height,
-                "text": example.text,
-            }
+            truth = truth_of(example)
             (glyphs,) = reader.read(detector, [page])
             samples.add(truth["name"], page, glyphs)
-            found = {
-                "boxes": [g.box for g in glyphs],
-                "labels": [g.char for g in glyphs],
-                "scores": [g.score for g in glyphs],
-            }
+            found = outside_ignored(
+                {
+                    "boxes": [g.box for g in glyphs],
+                    "labels": [g.char for g in glyphs],
+                    "scores": [g.score for g in glyphs],
+                },
+                example,
+            )
             for evaluator in evaluators.values():
                 evaluator.add(truth, found)
-    for evaluator in evaluators.values():
-        metrics.update(evaluator.result())
-        for table in evaluator.tables():
-            out.print(table)
-    # One direction for every sweeper: lower is better (CER, or 1 - mAP without text).
-    if "CER" in metrics:
-        metrics["primary"] = metrics["CER"]
-    elif "mAP" in metrics:
-        metrics["primary"] = 1.0 - metrics["mAP"]
+    metrics = summarise(evaluators.values())
     samples.metrics(metrics)
+    report(metrics, run_dir / "eval.json")
+    return metrics
+
+
+def report(metrics: dict[str, float], path: Path) -> None:
+    """The metrics as a table, and as JSON at ``path``."""
     table = Table(title="evaluation")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in metrics.items():
         table.add_row(key, f"{value:.4f}")
     out.print(table)
-    (run_dir / "eval.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    return metrics
+    path.write_text(json.dumps(metrics, indent=2), encoding="utf-8")

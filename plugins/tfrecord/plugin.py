@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from imagine_core import hookimpl
 from imagine_core.contracts import DatasetReader, DatasetWriter, Example
 from imagine_core.errors import DataError
+from imagine_core.labelmap import LabelMap
 from imagine_plugins.tfrecord.augment import STEPS
 from imagine_plugins.tfrecord.paths import expand, shard_name
 from imagine_plugins.tfrecord.records import from_tf_example, to_tf_example
@@ -14,8 +15,23 @@ from imagine_plugins.tfrecord.resize import RESIZERS
 
 
 class TFRecordReader(DatasetReader):
-    def __init__(self, patterns: list[str]):
+    """Records of one or more files, globs or folders. Class ids name their classes through
+    ``label_map_path``, else the ``label_map.pbtxt`` beside the records."""
+
+    def __init__(self, patterns: list[str], label_map_path: str = ""):
         self.patterns = patterns
+        self.label_map_path = label_map_path
+        self._names: dict[int, str] | None = None
+
+    def names(self) -> dict[int, str]:
+        if self._names is None:
+            path = self.label_map_path
+            if not path:
+                beside = {f.parent / "label_map.pbtxt" for f in expand(self.patterns)}
+                path = next((str(p) for p in sorted(beside) if p.is_file()), "")
+            ids = LabelMap.read(path).ids if path else {}
+            self._names = {i: name for name, i in ids.items()}
+        return self._names
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         import tensorflow as tf
@@ -33,7 +49,7 @@ class TFRecordReader(DatasetReader):
 
     def parse(self, item: tuple[str, bytes]) -> Example:
         where, raw = item
-        return from_tf_example(raw, where)
+        return from_tf_example(raw, where, self.names())
 
 
 class TFRecordWriter(DatasetWriter):
@@ -61,7 +77,9 @@ def imagine_register(registry):
     registry.add(
         "dataset_reader",
         "tf_record_input_reader",
-        factory=lambda config, slot=None, pipeline=None: TFRecordReader(list(config.input_path)),
+        factory=lambda config, slot=None, pipeline=None: TFRecordReader(
+            list(config.input_path), getattr(slot, "label_map_path", "")
+        ),
         config_type=proto_module("input_reader").TFRecordInputReader,
         description="TFRecords of tf.train.Example with the TF OD API's keys",
     )

@@ -51,7 +51,7 @@ def correct(detected: Path, truth: Path) -> tuple[int, int]:
             kept.append(replace(box, label=best.label))
     removed = len(found.boxes) - len(kept)
     found.boxes = kept + unmatched
-    detected.write_bytes(voc_xml(found, found.filename))
+    detected.write_bytes(voc_xml(found, detected.with_name(found.filename)))
     return fixed + len(unmatched), removed
 
 

@@ -104,7 +104,7 @@ def render(doc: Document, folder: Path, pages: int, seed: int) -> list[Path]:
         from imagine_core.contracts import Example
 
         example = Example(image=image, width=style.width, height=style.height, boxes=boxes)
-        (folder / f"page{index}.xml").write_bytes(voc_xml(example, image.name))
+        (folder / f"page{index}.xml").write_bytes(voc_xml(example, image))
         (folder / f"page{index}.gt.txt").write_text(page_text + "\n", encoding="utf-8")
         written.append(image)
     return written
@@ -125,7 +125,7 @@ def mark(page: Path, out: Path, how: str) -> int:
         example.boxes = firsts
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(page, out / page.name)
-    (out / page.with_suffix(".xml").name).write_bytes(voc_xml(example, page.name))
+    (out / page.with_suffix(".xml").name).write_bytes(voc_xml(example, out / page.name))
     # The word list a user has: the words of the page they marked.
     truth = page.with_name(f"{page.stem}.gt.txt").read_text(encoding="utf-8")
     (out.parent / "words.txt").write_text(truth, encoding="utf-8")

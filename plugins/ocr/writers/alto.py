@@ -1,5 +1,7 @@
-"""ALTO v4: TextBlock > TextLine > String (+ SP) > Glyph; ``WC``/``GC`` confidences 0..1
-and ``CC`` per character (0 sure … 9 unsure), so uncertain glyphs stand out."""
+"""ALTO 4.4: TextBlock > TextLine (with its BASELINE) > String (+ SP) > Glyph; ``WC``/``GC``
+confidences 0..1 and ``CC`` per character (0 sure … 9 unsure), so uncertain glyphs stand
+out. A glyph labelled with several code points (a ligature 'st') becomes one ALTO Glyph and
+one CC value per code point, as the schema asks."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ from lxml import etree
 
 from imagine_core.contracts import Page, Writer
 from imagine_core.pipeline import write_atomic
+from imagine_plugins.ocr.writers.geometry import baseline, code_points
 
 ALTO = "http://www.loc.gov/standards/alto/ns-v4#"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-SCHEMA = f"{ALTO} http://www.loc.gov/alto/v4/alto-4-2.xsd"
+SCHEMA = f"{ALTO} http://www.loc.gov/alto/v4/alto-4-4.xsd"
 
 
 def place(box) -> dict[str, str]:
@@ -33,13 +36,15 @@ class AltoWriter(Writer):
 
         root = etree.Element(f"{{{ALTO}}}alto", nsmap={None: ALTO, "xsi": XSI})
         root.set(f"{{{XSI}}}schemaLocation", SCHEMA)
+        root.set("SCHEMAVERSION", "4.4")
         description = el(root, "Description")
         el(description, "MeasurementUnit").text = "pixel"
         source = el(description, "sourceImageInformation")
         image = page.image_path.name if page.image_path else page.name
         el(source, "fileName").text = image
-        processing = el(description, "OCRProcessing", {"ID": "OCR_0"})
-        software = el(el(processing, "ocrProcessingStep"), "processingSoftware")
+        processing = el(description, "Processing", {"ID": "OCR_0"})
+        el(processing, "processingCategory").text = "contentGeneration"
+        software = el(processing, "processingSoftware")
         el(software, "softwareName").text = "imagine"
         layout = el(root, "Layout")
         page_el = el(
@@ -58,7 +63,12 @@ class AltoWriter(Writer):
             block = el(space, "TextBlock", {"ID": f"block_{r}", **place(region.box)})
             for line in region.lines:
                 n += 1
-                line_el = el(block, "TextLine", {"ID": f"line_{n}", **place(line.box)})
+                points = " ".join(f"{x},{y}" for x, y in baseline(line, page.direction))
+                line_el = el(
+                    block,
+                    "TextLine",
+                    {"ID": f"line_{n}", **place(line.box), "BASELINE": points},
+                )
                 for w, word in enumerate(line.words):
                     if w:  # the space between this word and the one before (either side)
                         before = line.words[w - 1].box
@@ -74,18 +84,23 @@ class AltoWriter(Writer):
                             **place(word.box),
                             "CONTENT": word.text,
                             "WC": f"{word.score:.3f}",
-                            "CC": " ".join(unsure(g.score) for g in word.glyphs),
+                            "CC": " ".join(unsure(g.score) for g in word.glyphs for _ in g.char),
                         },
                     )
-                    for k, glyph in enumerate(word.glyphs, start=1):
+                    parts = [
+                        (char, box, glyph.score)
+                        for glyph in word.glyphs
+                        for char, box in code_points(glyph, page.direction)
+                    ]
+                    for k, (char, box, score) in enumerate(parts, start=1):
                         el(
                             string,
                             "Glyph",
                             {
                                 "ID": f"line_{n}_word_{w + 1}_glyph_{k}",
-                                **place(glyph.box),
-                                "CONTENT": glyph.char,
-                                "GC": f"{glyph.score:.3f}",
+                                **place(box),
+                                "CONTENT": char,
+                                "GC": f"{score:.3f}",
                             },
                         )
         path = out_dir / f"{page.name}{self.suffix}"

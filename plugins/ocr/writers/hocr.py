@@ -1,5 +1,7 @@
-"""hOCR 1.2: XHTML with ocr_page > ocr_carea > ocr_par > ocr_line > ocrx_word >
-ocrx_cinfo; confidences as ``x_wconf`` (0-100) and per glyph ``x_confs``."""
+"""hOCR 1.2: XHTML with ocr_page > ocr_carea > ocr_par > ocr_line (with its ``baseline``) >
+ocrx_word > ocrx_cinfo; confidences 0-100 as ``x_wconf`` on lines, words and glyphs, and
+``x_confs`` with ``x_bboxes`` per code point of a glyph. (Tesseract's ``x_conf`` is not in
+the hOCR spec and its validator refuses it; ``x_wconf`` carries the same figure.)"""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from lxml import etree
 
 from imagine_core.contracts import Page, Writer
 from imagine_core.pipeline import write_atomic
+from imagine_plugins.ocr.writers.geometry import baseline, code_points
 
 XHTML = "http://www.w3.org/1999/xhtml"
 DOCTYPE = (
@@ -20,6 +23,15 @@ DOCTYPE = (
 
 def wconf(score: float) -> str:
     return f"x_wconf {round(100 * score)}"
+
+
+def baseline_property(line, direction: str) -> str:
+    """hOCR's ``baseline slope offset``: y = slope * x + offset, from the line box's
+    bottom-left corner."""
+    (ax, ay), (bx, by) = sorted(baseline(line, direction))
+    slope = (by - ay) / (bx - ax) if bx != ax else 0.0
+    x0, y1 = line.box[0], line.box[3]
+    return f"baseline {slope:.4f} {round(ay + slope * (x0 - ax) - y1)}"
 
 
 def bbox(box) -> str:
@@ -76,12 +88,22 @@ class HocrWriter(Writer):
                 {"class": "ocr_par", "id": f"par_{r}", "title": bbox(region.box), **direction},
             )
             for line in region.lines:
-                line_el = span(par, "ocr_line", f"{bbox(line.box)}; {wconf(line.score)}")
+                line_el = span(
+                    par,
+                    "ocr_line",
+                    f"{bbox(line.box)}; {baseline_property(line, page.direction)}; "
+                    f"{wconf(line.score)}",
+                )
                 for word in line.words:
                     word_el = span(line_el, "ocrx_word", f"{bbox(word.box)}; {wconf(word.score)}")
                     for glyph in word.glyphs:
-                        x0, y0, x1, y1 = (round(v) for v in glyph.box)
-                        title = f"x_bboxes {x0} {y0} {x1} {y1}; x_confs {100 * glyph.score:.1f}"
+                        parts = code_points(glyph, page.direction)
+                        boxes = " ".join(" ".join(str(round(v)) for v in b) for _, b in parts)
+                        conf = f"{100 * glyph.score:.1f}"
+                        title = (
+                            f"x_bboxes {boxes}; {wconf(glyph.score)}; "
+                            f"x_confs {' '.join([conf] * len(parts))}"
+                        )
                         span(word_el, "ocrx_cinfo", title).text = glyph.char
                     word_el.tail = " "  # text extracted from the hOCR keeps its spaces
         path = out_dir / f"{page.name}{self.suffix}"

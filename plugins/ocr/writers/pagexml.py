@@ -1,5 +1,5 @@
-"""PAGE XML (2019-07-15): TextRegion > TextLine > Word > Glyph, each with Coords and a
-TextEquiv carrying ``conf``; the reading order lists the regions."""
+"""PAGE XML (2019-07-15): TextRegion > TextLine (with its Baseline) > Word > Glyph, each
+with Coords and a TextEquiv carrying ``conf``; the reading order lists the regions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from lxml import etree
 
 from imagine_core.contracts import Page, Writer
 from imagine_core.pipeline import write_atomic
+from imagine_plugins.ocr.writers.geometry import baseline
 
 PAGE = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -64,6 +65,8 @@ class PageXmlWriter(Writer):
                 line_id = f"r{r}_l{n}"
                 line_el = el(region_el, "TextLine", {"id": line_id})
                 coords(line_el, line.box)
+                line_points = " ".join(f"{x},{y}" for x, y in baseline(line, page.direction))
+                el(line_el, "Baseline", {"points": line_points})
                 for w, word in enumerate(line.words, start=1):
                     word_el = el(line_el, "Word", {"id": f"{line_id}_w{w}"})
                     coords(word_el, word.box)

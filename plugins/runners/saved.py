@@ -1,0 +1,87 @@
+"""``imagine eval --detections``: score detections saved earlier, as the TF OD API's OID
+tutorial does after ``infer_detections`` — no model needed.
+
+Two sources: TFRecords carrying both ground truth and the TF OD API's ``image/detection/*``
+keys, or a folder of ``imagine ocr`` JSON with the ground truth given by ``--gt``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from imagine_core.errors import DataError
+
+DEFAULT_METRICS = ["pascal_voc_detection_metrics", "coco_detection_metrics"]
+
+
+def _found(boxes: list, labels: list, scores: list) -> dict[str, list]:
+    return {"boxes": [list(b) for b in boxes], "labels": list(labels), "scores": list(scores)}
+
+
+def from_records(source: str, label_map: str | None) -> list[tuple[Any, dict]]:
+    """(example, detections) per record; a record without detection keys is an error."""
+    from imagine_plugins.datatools.formats import reader_for
+
+    pairs = []
+    for example in reader_for(source, "tfrecord", label_map or "").read():
+        if example.detections is None:
+            raise DataError(
+                "this record has no image/detection/* keys",
+                where=example.source,
+                fix="give records written by an inference job (bbox, label, score), or a "
+                "folder of `imagine ocr` JSON with --gt",
+            )
+        found = example.detections
+        pairs.append(
+            (example, _found([d[0] for d in found], [d[1] for d in found], [d[2] for d in found]))
+        )
+    return pairs
+
+
+def _json_glyphs(path: Path) -> dict[str, list]:
+    try:
+        glyphs = json.loads(path.read_text(encoding="utf-8"))["glyphs"]
+        return _found(
+            [g["box"] for g in glyphs], [g["char"] for g in glyphs], [g["score"] for g in glyphs]
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(
+            f"not the JSON `imagine ocr` writes ({type(exc).__name__}: {exc})",
+            where=str(path),
+            fix="give the json/ folder of `imagine ocr --format json`",
+        ) from None
+
+
+def from_json(folder: Path, gt: str, label_map: str | None) -> list[tuple[Any, dict]]:
+    """``imagine ocr`` JSON (``<page>.json``) beside the annotated pages of ``gt``."""
+    from imagine_plugins.datatools.formats import reader_for
+
+    examples = list(reader_for(gt, None, label_map or "").read())
+    missing = [e.name for e in examples if not (folder / f"{Path(e.name).stem}.json").is_file()]
+    if missing:
+        raise DataError(
+            f"{len(missing)} annotated page(s) have no detections: {', '.join(missing[:5])}"
+            + (" …" if len(missing) > 5 else ""),
+            where=str(folder),
+            fix="run `imagine ocr --format json` on those pages (it writes <page>.json)",
+        )
+    return [(e, _json_glyphs(folder / f"{Path(e.name).stem}.json")) for e in examples]
+
+
+def saved_pairs(source: Path, gt: str | None, label_map: str | None) -> list[tuple[Any, dict]]:
+    if source.is_dir() and any(source.glob("*.json")):
+        if gt is None:
+            raise DataError(
+                "JSON detections need their ground truth",
+                where=str(source),
+                fix="add --gt DATA (the annotated pages: a LabelImg folder, COCO JSON, …)",
+            )
+        return from_json(source, gt, label_map)
+    if gt is not None:
+        raise DataError(
+            "--gt goes with a folder of `imagine ocr` JSON; records carry their ground truth",
+            where=str(source),
+        )
+    return from_records(str(source), label_map)
