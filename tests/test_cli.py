@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import run_imagine
 
 SUBCOMMANDS = ("run", "ocr", "data", "eval", "export", "config", "plugins")
@@ -61,3 +62,15 @@ def test_export_needs_a_checkpoint_and_a_known_exporter(cli, tmp_path):
     unknown = cli("export", str(tmp_path), "--type", "onnx")
     assert unknown.code == 2
     assert "exporter 'onnx'" in unknown.err and "saved_model" in unknown.err
+
+
+@pytest.mark.parametrize(
+    ("command", "default"), [("check", "skip"), ("convert", "strict"), ("synth", "repair")]
+)
+def test_data_help_tells_the_default_error_policy_it_uses(cli, capsys, command, default):
+    with pytest.raises(SystemExit):
+        cli("data", command, "-h")
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"(default: {default})" in shown
+    others = {"skip", "strict", "repair"} - {default}
+    assert not any(f"(default: {other})" in shown for other in others)

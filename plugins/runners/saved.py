@@ -50,7 +50,7 @@ def _json_glyphs(path: Path) -> dict[str, list]:
         raise DataError(
             f"not the JSON `imagine ocr` writes ({type(exc).__name__}: {exc})",
             where=str(path),
-            fix="give the json/ folder of `imagine ocr --format json`",
+            fix="give the --out folder of `imagine ocr --format json`",
         ) from None
 
 
