@@ -52,7 +52,7 @@ class BuildPyWithProtos(build_py):
         ]
 
 
-packages = find_packages(include=["imagine_core", "imagine_core.*"])
+packages = [*find_packages(include=["imagine_core", "imagine_core.*"]), "imagine"]
 packages += find_namespace_packages(include=["hydra_plugins", "hydra_plugins.*"])
 packages += ["imagine_plugins." + p for p in find_packages(where="plugins")]
 packages += ["imagine_plugins"]

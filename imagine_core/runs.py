@@ -156,7 +156,9 @@ class SavedModelDetector(Detector):
 
         loaded = tf.saved_model.load(str(folder))
         self._loaded = loaded  # keeps the signature's variables alive
-        self._detect = loaded.signatures["serving_default"]
+        # `tiles` (tiles in, pixel boxes out); exports before it had only serving_default.
+        signatures = loaded.signatures
+        self._detect = signatures["tiles" if "tiles" in signatures else "serving_default"]
         self.pipeline, self.names = _exported_assets(folder)
         self.stride = int(loaded.stride.numpy())
         self.input_size = int(loaded.input_size.numpy())
@@ -171,16 +173,12 @@ class SavedModelDetector(Detector):
 
 class TfliteDetector(Detector):
     """A ``model.tflite`` written by the ``tflite`` exporter: one tile of exactly
-    ``input_size`` per call, through TensorFlow's TFLite interpreter."""
+    ``input_size`` per call, through LiteRT's interpreter (``ai-edge-litert``)."""
 
     def __init__(self, folder: Path):
-        import warnings
+        from ai_edge_litert.interpreter import Interpreter
 
-        import tensorflow as tf
-
-        with warnings.catch_warnings():  # tf.lite.Interpreter points at ai-edge-litert
-            warnings.simplefilter("ignore")
-            interpreter = tf.lite.Interpreter(model_path=str(folder / "model.tflite"))
+        interpreter = Interpreter(model_path=str(folder / "model.tflite"))
         self._run = interpreter.get_signature_runner()
         self._interpreter = interpreter  # the runner needs it alive
         self.pipeline, self.names = _exported_assets(folder)
@@ -190,12 +188,21 @@ class TfliteDetector(Detector):
 
     def detect(self, images: Any) -> list[dict[str, Any]]:
         import numpy as np
-        import tensorflow as tf
 
         pages = []
+        size = float(self.input_size)
         for image in images:
             found = self._run(images=np.asarray(image, np.uint8)[None])
-            pages += _unbatch({k: tf.constant(v) for k, v in found.items()}, self.names)
+            count = int(found["num_detections"][0])
+            pages.append(
+                {
+                    "boxes": (found["detection_boxes"][0, :count][:, [1, 0, 3, 2]] * size).tolist(),
+                    "labels": [
+                        _name(self.names, int(c) + 1) for c in found["detection_classes"][0, :count]
+                    ],
+                    "scores": found["detection_scores"][0, :count].tolist(),
+                }
+            )
         return pages
 
 

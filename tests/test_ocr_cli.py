@@ -73,13 +73,22 @@ def test_one_bad_page_never_stops_the_batch_and_no_outputs_collide(tiny_run, eva
     assert read == ["vol1_page.txt", "vol2_page.txt"]  # both read, after the bad one
 
 
-def test_the_exported_savedmodel_reads_the_same_glyphs(tiny_run, eval_pages, tmp_path):
-    exported = run_imagine("export", str(tiny_run), "--out", str(tmp_path / "model"))
+def export(run: Path, out: Path, *args: str) -> Path:
+    exported = run_imagine("export", str(run), "--out", str(out), *args)
     assert exported.code == 0, exported.err[-3000:]
-    assert (tmp_path / "model" / "saved_model.pb").is_file()
+    assert (out / "saved_model.pb").is_file()
+    return out
+
+
+@pytest.fixture(scope="module")
+def saved_model(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return export(tiny_run, tmp_path_factory.mktemp("export") / "model")
+
+
+def test_the_exported_savedmodel_reads_the_same_glyphs(tiny_run, saved_model, eval_pages, tmp_path):
     page = sorted(eval_pages.glob("*.png"))[0]
     outputs = {}
-    for name, model in (("run", tiny_run), ("saved", tmp_path / "model")):
+    for name, model in (("run", tiny_run), ("saved", saved_model)):
         result = run_imagine(
             "ocr",
             "--model",
@@ -147,11 +156,17 @@ def test_the_run_shows_sample_pages_and_metrics_in_tensorboard(tiny_run):
     assert {"metrics/CER", "metrics/mAP"} <= tags
 
 
-def test_the_tflite_export_reads_pages(tiny_run, eval_pages, tmp_path):
-    lite = tmp_path / "lite"
-    exported = run_imagine("export", str(tiny_run), "--type", "tflite", "--out", str(lite))
+@pytest.fixture(scope="module")
+def lite(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("lite") / "lite"
+    exported = run_imagine("export", str(tiny_run), "--type", "tflite", "--out", str(folder))
     assert exported.code == 0, exported.err[-3000:]
-    assert (lite / "model.tflite").is_file() and (lite / "assets" / "label_map.pbtxt").is_file()
+    assert (folder / "model.tflite").is_file()
+    assert (folder / "assets" / "label_map.pbtxt").is_file()
+    return folder
+
+
+def test_the_tflite_export_reads_pages(lite, eval_pages, tmp_path):
     page = sorted(eval_pages.glob("*.png"))[0]
     args = ["ocr", "--model", str(lite), str(page), "--out", str(tmp_path / "out")]
     result = run_imagine(*args, "--format", "json")
@@ -160,7 +175,7 @@ def test_the_tflite_export_reads_pages(tiny_run, eval_pages, tmp_path):
     assert glyphs and all(0.0 <= g["score"] <= 1.0 for g in glyphs)
 
 
-def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, eval_pages, tmp_path):
+def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, lite, eval_pages):
     """The converted flatbuffer computes what the TensorFlow graph it came from does."""
     import numpy as np
     import tensorflow as tf
@@ -169,9 +184,6 @@ def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, eval_pages, tmp_p
     from imagine_core.runs import TfliteDetector, restore
     from imagine_plugins.export.tflite import serving_function
 
-    lite = tmp_path / "lite"
-    exported = run_imagine("export", str(tiny_run), "--type", "tflite", "--out", str(lite))
-    assert exported.code == 0, exported.err[-3000:]
     detector = TfliteDetector(lite)
     pipeline, model, _ = restore(tiny_run)
     size = detector.input_size
@@ -190,11 +202,56 @@ def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, eval_pages, tmp_p
     boxes, scores = (t[0].numpy() for t in model.dense_detections(tf.constant(tile, tf.float32)))
     boxes = np.clip(boxes, 0.0, size)
     for box, score in zip(
-        found["detection_boxes"][0, :kept], found["detection_scores"][0, :kept], strict=True
+        found["detection_boxes"][0, :kept] * size, found["detection_scores"][0, :kept], strict=True
     ):
         anchor = np.abs(boxes - box).max(-1).argmin()
         assert np.abs(boxes[anchor] - box).max() < 0.05
         assert scores[anchor].max() == pytest.approx(score, abs=1e-3)
+
+
+def test_tflite_outputs_come_in_the_tf_od_postprocess_order(lite):
+    """boxes, classes, scores, count by position, all float32, boxes normalised: what
+    Android, iOS and Coral sample code reads; 100 of them, as export/tflite.yaml says."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(lite / "model.tflite"))
+    interpreter.allocate_tensors()
+    (tile,) = interpreter.get_input_details()
+    assert tile["dtype"] == np.uint8 and list(tile["shape"][[0, 3]]) == [1, 3]
+    interpreter.set_tensor(tile["index"], np.full(tile["shape"], 255, np.uint8))
+    interpreter.invoke()
+    outputs = interpreter.get_output_details()
+    assert [o["dtype"] for o in outputs] == [np.float32] * 4
+    shapes = [tuple(o["shape"]) for o in outputs]
+    assert shapes == [(1, 100, 4), (1, 100), (1, 100), (1,)]
+    boxes, classes, _, count = (interpreter.get_tensor(o["index"]) for o in outputs)
+    assert boxes.min() >= 0.0 and boxes.max() <= 1.0 and 0 <= count[0] <= 100
+    assert classes.min() >= 0
+
+
+def test_quantised_tflite_models_are_smaller_and_still_read(tiny_run, lite, eval_pages, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from imagine_core.runs import TfliteDetector
+
+    page = np.asarray(Image.open(sorted(eval_pages.glob("*.png"))[0]).convert("RGB"))
+    full = (lite / "model.tflite").stat().st_size
+    for how in ("dynamic", "int8"):
+        out = tmp_path / how
+        exported = run_imagine(
+            "export", str(tiny_run), "--type", "tflite", "--quantize", how, "--out", str(out)
+        )
+        assert exported.code == 0, exported.err[-3000:]
+        assert (out / "model.tflite").stat().st_size < 0.5 * full, how
+        detector = TfliteDetector(out)
+        size = detector.input_size
+        (found,) = detector.detect(page[None, :size, :size])
+        assert all(0.0 <= s <= 1.0 for s in found["scores"])
+        assert all(0 <= v <= size for box in found["boxes"] for v in box)
+    refused = run_imagine("export", str(tiny_run), "--type", "tflite", "--input-type", "tf_example")
+    assert refused.code == 2 and "export.input_type" in refused.err
 
 
 def test_an_output_folder_holding_the_pages_is_refused_and_links_are_not_followed(
@@ -217,3 +274,127 @@ def test_an_output_folder_holding_the_pages_is_refused_and_links_are_not_followe
     result = run_imagine(*args)
     assert result.code == 0, result.err[-3000:]
     assert not outside.exists() and not (out / "page.txt").is_symlink()
+
+
+def tf_od_snippet(path_to_saved_model: Path, image_path: Path) -> dict:
+    """The TF OD API's inference snippet (its TF2 tutorials), as written there but for one
+    thing: NumPy 2.4 no longer turns a one-element array into an int, so `int(...)` takes
+    element [0] of num_detections ([batch], as in the TF OD API's own exports)."""
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+
+    detect_fn = tf.saved_model.load(str(path_to_saved_model))
+    image_np = np.array(Image.open(image_path))
+    input_tensor = tf.convert_to_tensor(image_np)
+    input_tensor = input_tensor[tf.newaxis, ...]
+    detections = detect_fn(input_tensor)
+    num_detections = int(detections.pop("num_detections")[0])
+    detections = {key: value[0, :num_detections].numpy() for key, value in detections.items()}
+    detections["num_detections"] = num_detections
+    detections["detection_classes"] = detections["detection_classes"].astype(np.int64)
+    return detections
+
+
+def glyphs_as_imagine_reads(model: Path, image_path: Path) -> list[tuple]:
+    """(char, score, box) of `imagine ocr`'s page reader through the export, at the page's
+    own scale (the exported graph does not rescale pages)."""
+    import numpy as np
+    from PIL import Image
+
+    from imagine_core.runs import load_detector
+    from imagine_plugins.ocr.tiling import TiledPageReader
+
+    pipeline, detector = load_detector(model)
+    o = pipeline.ocr
+    reader = TiledPageReader(
+        o.tile_size, o.tile_overlap, o.min_score, o.low_confidence, o.max_overlap, o.batch_size
+    )
+    (glyphs,) = reader.read(detector, [np.asarray(Image.open(image_path).convert("RGB"))])
+    return sorted((g.char, round(g.score, 4), *(round(v, 1) for v in g.box)) for g in glyphs)
+
+
+def as_glyphs(detections: dict, names: list[str], height: int, width: int) -> list[tuple]:
+    boxes = detections["detection_boxes"] * [height, width, height, width]
+    return sorted(
+        (names[int(c)], round(float(s), 4), *(round(float(b[i]), 1) for i in (1, 0, 3, 2)))
+        for b, c, s in zip(
+            boxes, detections["detection_classes"], detections["detection_scores"], strict=True
+        )
+    )
+
+
+def test_the_savedmodel_answers_the_tf_od_inference_snippet(saved_model, eval_pages):
+    from PIL import Image
+
+    from imagine_core.labelmap import LabelMap
+
+    page = sorted(eval_pages.glob("*.png"))[0]
+    detections = tf_od_snippet(saved_model, page)
+    width, height = Image.open(page).size  # a whole page, several tiles of the model's size
+    names = ["?", *LabelMap.read(saved_model / "assets" / "label_map.pbtxt").names]
+    count = detections["num_detections"]
+    assert count > 0
+    assert detections["detection_boxes"].min() >= 0 and detections["detection_boxes"].max() <= 1
+    assert detections["detection_classes"].min() >= 1  # label-map ids
+    assert detections["detection_multiclass_scores"].shape == (count, len(names))
+    assert detections["raw_detection_scores"].shape[1] == len(names) - 1
+    assert as_glyphs(detections, names, height, width) == glyphs_as_imagine_reads(saved_model, page)
+
+
+def test_every_tf_od_input_type_reads_the_same_page(tiny_run, saved_model, eval_pages, tmp_path):
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+
+    page = sorted(eval_pages.glob("*.png"))[0]
+    examples = export(tiny_run, tmp_path / "examples", "--input-type", "tf_example")
+    encoded = page.read_bytes()
+    record = tf.train.Example(
+        features=tf.train.Features(
+            feature={
+                "image/encoded": tf.train.Feature(bytes_list=tf.train.BytesList(value=[encoded]))
+            }
+        )
+    )
+    pixels = tf.constant(np.array(Image.open(page).convert("RGB"))[None])
+    by_pixels = tf.saved_model.load(str(saved_model)).signatures["serving_default"]
+    by_example = tf.saved_model.load(str(examples)).signatures["serving_default"]
+    expected = by_pixels(input_tensor=pixels)
+    found = by_example(input_tensor=tf.constant([record.SerializeToString()]))
+    assert sorted(found) == sorted(expected)
+    for key in ("detection_boxes", "detection_scores", "detection_classes", "num_detections"):
+        np.testing.assert_allclose(found[key].numpy(), expected[key].numpy(), atol=1e-5)
+    refused = run_imagine(
+        "export", str(tiny_run), "--input-type", "jpeg", "--out", str(tmp_path / "x")
+    )
+    assert refused.code == 2 and "export.input_type" in refused.err
+
+
+def test_the_api_examples_in_the_docs_run(tiny_run, eval_pages):
+    """Every ```python block of docs/api.md, in order, in one namespace."""
+    import re
+
+    text = (Path(__file__).parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 6
+    namespace = {"RUN_DIR": tiny_run, "PAGE": sorted(eval_pages.glob("*.png"))[0]}
+    for block in blocks:
+        exec(compile(block, "docs/api.md", "exec"), namespace)
+    assert namespace["page"].glyphs  # LOOSE lets every box through
+
+
+def test_the_api_reads_what_imagine_ocr_reads(tiny_run, eval_pages, tmp_path):
+    import numpy as np
+
+    import imagine
+
+    page = sorted(eval_pages.glob("*.png"))[0]
+    result = run_imagine(
+        "ocr", "--model", str(tiny_run), str(page), "--out", str(tmp_path), "--format", "txt"
+    )
+    assert result.code == 0, result.err[-3000:]
+    read = imagine.load(tiny_run).read(page)
+    assert read.text + "\n" == (tmp_path / f"{page.stem}.txt").read_text(encoding="utf-8")
+    with pytest.raises(imagine.DataError, match="H x W"):
+        imagine.load(tiny_run).read(np.zeros((2, 2, 2, 2)))

@@ -28,3 +28,11 @@ def test_core_import_is_tensorflow_free():
         "imagine_core.config.validate; assert 'tensorflow' not in sys.modules"
     )
     assert result.code == 0, result.err
+
+
+def test_the_python_api_imports_without_tensorflow():
+    result = run_imagine(
+        code="import sys, imagine; imagine.pipeline_from_dict({}); "
+        "assert 'tensorflow' not in sys.modules"
+    )
+    assert result.code == 0, result.err

@@ -15,12 +15,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, help="a run folder written by `imagine run`")
     parser.add_argument("--out", type=Path, help="where to write (default: RUN_DIR/export/TYPE)")
     parser.add_argument("--type", help="exporter name (default: export.type of the run)")
+    parser.add_argument(
+        "--quantize",
+        choices=["none", "dynamic", "float16", "int8"],
+        help="TFLite: weights to int8 (dynamic) or float16, or weights and activations to "
+        "int8 calibrated on the run's training tiles (default: export.quantize, none)",
+    )
+    parser.add_argument(
+        "--input-type",
+        help="what the SavedModel takes: image_tensor (default), float_image_tensor, "
+        "encoded_image_string_tensor or tf_example (the TF OD API's names)",
+    )
+
+
+def _choose_exporter(pipeline, name: str) -> None:
+    """``--type NAME`` as ``export=NAME`` would have composed it: the settings of the
+    ``export/NAME.yaml`` group option (e.g. TFLite's 100 detections), else only the type."""
+    from omegaconf import OmegaConf
+
+    from imagine_core.config.convert import dict_to_message
+    from imagine_core.config.locations import conf_dir
+
+    option = conf_dir() / "export" / f"{name}.yaml"
+    if option.is_file():
+        settings = OmegaConf.to_container(OmegaConf.load(option))
+        chosen = dict_to_message(settings, type(pipeline.export), registry=None)
+        pipeline.export.CopyFrom(chosen)
+    pipeline.export.type = name
 
 
 def run(args: argparse.Namespace) -> int:
     pipeline = load_run(args.run_dir)
-    if args.type:
-        pipeline.export.type = args.type
+    if args.type and args.type != pipeline.export.type:
+        _choose_exporter(pipeline, args.type)
+    if args.quantize:
+        pipeline.export.quantize = args.quantize
+    if args.input_type:
+        pipeline.export.input_type = args.input_type
     plugins = get_plugins()
     record = plugins.registry.get("exporter", pipeline.export.type, where="export.type")
     checkpoint = latest_checkpoint(args.run_dir)

@@ -23,16 +23,18 @@ def imagine_register(registry):
         "exporter",
         "saved_model",
         factory=_saved_model,
-        description="TensorFlow SavedModel: serving_default takes uint8 tiles, returns glyphs",
+        description="TensorFlow SavedModel as the TF OD API exports one: whole pages in, "
+        "normalised detections out (any export.input_type)",
     )
     registry.add(
         "exporter",
         "tflite",
         factory=_tflite,
-        description="TensorFlow Lite (ssd models): one uint8 tile in, glyphs out, builtin ops",
+        description="TensorFlow Lite (ssd models): one uint8 tile in, TFLite_Detection_PostProcess "
+        "outputs, builtin ops, export.quantize",
     )
 
 
 @hookimpl
 def imagine_reads():
-    return ["export.input_type", "export.max_detections"]
+    return ["export.input_type", "export.max_detections", "export.quantize"]

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from imagine_core.config.convert import to_text
-from imagine_core.errors import ImagineError
 from imagine_core.pipeline import publish_folder
 
 
@@ -21,12 +20,6 @@ def prepare(settings: Any, checkpoint: Path, pipeline: Any) -> tuple[Any, Any, i
     (``ocr.tile_size``, else the model's input size, as a multiple of its stride)."""
     from imagine_core.runs import input_size, restore
 
-    if settings.input_type != "image_tensor":
-        raise ImagineError(
-            f"input_type {settings.input_type!r} is not supported by this exporter",
-            where="export.input_type",
-            fix="use image_tensor (uint8 image batches)",
-        )
     _, model, label_map = restore(checkpoint.parent.parent, checkpoint)
     stride = model.stride()
     size = pipeline.ocr.tile_size or input_size(pipeline) or 512
