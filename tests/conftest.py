@@ -65,7 +65,7 @@ def run_imagine(
         text=True,
         env=full_env,
         cwd=cwd,
-        timeout=300,
+        timeout=900,  # a hang ends; a loaded 2-core machine does not
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -126,7 +126,7 @@ def test_an_optuna_sweep_of_an_interval_names_the_best_trial(tmp_path):
         "run",
         "-m",
         "hydra/sweeper=optuna",
-        "hydra.sweeper.n_trials=3",
+        "hydra.sweeper.n_trials=2",
         "hydra.sweeper.sampler.seed=1",
         "lr=interval(0.001,0.01)",
         "steps=1",
@@ -136,7 +136,7 @@ def test_an_optuna_sweep_of_an_interval_names_the_best_trial(tmp_path):
     )
     assert result.code == 0, result.err[-3000:]
     primaries = {}
-    for job in ("0", "1", "2"):
+    for job in ("0", "1"):
         metrics = json.loads((sweep / job / "metrics.json").read_text())
         primaries[job] = metrics["primary"]
     best = min(primaries, key=primaries.get)
