@@ -63,6 +63,7 @@ def test_wheel_carries_config_tree_generated_code_and_plugins(wheel):
     assert "imagine_core/protos/hyperparams.proto" in names  # for plugins that import it
     assert "imagine_plugins/labelimg/voc.py" in names
     assert "hydra_plugins/imagine_searchpath/__init__.py" in names
+    assert "imagine/__init__.py" in names  # the Python API
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[imagine]" in text and "labelimg = imagine_plugins.labelimg" in text
