@@ -89,7 +89,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("bench-export"))
     args = parser.parse_args()
     cache = Path(os.environ.get("IMAGINE_CACHE", Path.home() / ".cache" / "imagine"))
-    folder = args.pages or next(cache.glob("demo/*/eval"))
+    corpora = sorted(cache.glob("demo/*/eval"))
+    if args.pages is None and len(corpora) != 1:
+        sys.exit(f"{len(corpora)} demo corpora in {cache}: name the pages with --pages DIR")
+    folder = args.pages or corpora[0]
     pages = sorted(folder.glob("*.png"))
     truth = [p.with_suffix(".gt.txt").read_text(encoding="utf-8") for p in pages]
     rows, reference = [], None
