@@ -155,9 +155,8 @@ class Reader:
                     name=name,
                     width=image.shape[1],
                     height=image.shape[0],
-                    regions=self.assembler.assemble(
-                        [g for g in glyphs if g.score >= self.settings.min_score], direction
-                    ),
+                    # The page reader already drops glyphs below ocr.min_score.
+                    regions=self.assembler.assemble(glyphs, direction),
                     image_path=path,
                     direction=direction,
                 ),

@@ -58,9 +58,8 @@ def read_all(model: Path, pages: list[Path]) -> tuple[list[str], float, float]:
     start = time.perf_counter()
     texts = []
     for image in images:
-        (glyphs,) = reader.read(detector, [image])
-        kept = [g for g in glyphs if g.score >= ocr.min_score]
-        regions = assembler.assemble(kept, ocr.direction)
+        (glyphs,) = reader.read(detector, [image])  # glyphs below ocr.min_score dropped
+        regions = assembler.assemble(glyphs, ocr.direction)
         texts.append("\n".join(line.text for r in regions for line in r.lines))
     seconds = time.perf_counter() - start
     size = reader.size_for(detector)
