@@ -13,10 +13,17 @@ from collections.abc import Iterable
 EXIT_USER_ERROR = 2
 
 
+def shown(text: object) -> str:
+    """``text`` safe to print: a file name's undecodable bytes (which Python keeps as
+    surrogates) become ``\\xff`` escapes instead of crashing the terminal write."""
+    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class ImagineError(Exception):
     """A problem the user can fix. ``where`` is a file:line, config path or name."""
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None):
+        what, where = shown(what), None if where is None else shown(where)
         super().__init__(what)
         self.what = what
         self.where = where
@@ -43,6 +50,10 @@ class ComponentNotFoundError(ImagineError):
 
 class PluginConflictError(ImagineError):
     """Two distributions register the same component name."""
+
+
+class PluginError(ImagineError):
+    """A plugin's hook failed while the command ran; ``where`` names the plugin."""
 
 
 def debug_enabled() -> bool:

@@ -1,14 +1,21 @@
 """Loads plugins from the entry-point group ``imagine``: bundled and third-party alike.
 
 A plugin that fails to import (or to register) is reported with its
-distribution and skipped, so one broken install never takes the CLI down.
-``IMAGINE_DISABLE_PLUGINS=a,b`` blocks plugins by entry-point name.
+distribution and skipped, so one broken install never takes the CLI down — whatever
+it raises, ``sys.exit()`` and ``KeyboardInterrupt`` included (a real Ctrl-C still
+stops). A third-party plugin whose entry-point name is a bundled plugin's is refused,
+naming both; the bundled one stays. ``IMAGINE_DISABLE_PLUGINS=a,b`` blocks plugins by
+entry-point name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
@@ -16,11 +23,14 @@ from types import ModuleType
 import pluggy
 
 from imagine_core import hookspecs
-from imagine_core.errors import PluginConflictError, did_you_mean
+from imagine_core.errors import ImagineError, PluginConflictError, PluginError, did_you_mean
 from imagine_core.registry import Registry
 
 GROUP = "imagine"
 DISABLE_ENV = "IMAGINE_DISABLE_PLUGINS"
+BUNDLED = "imagine-ocr"  # the distribution whose plugins are the bundled ones
+# What a plugin's code may raise without taking the CLI down.
+CONTAINED = (Exception, SystemExit, KeyboardInterrupt)
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,27 @@ class LoadedPlugins:
 
     def reads(self) -> list[str]:
         patterns: list[str] = []
-        for result in self.manager.hook.imagine_reads():
+        for result in self.call("imagine_reads"):
             patterns.extend(result or [])
         return patterns
+
+    def call(self, hook: str, **kwargs: object) -> list:
+        """Every plugin's answer to ``hook``, one plugin at a time, so that one whose hook
+        raises is named (PluginError, exit 2) instead of ending in a traceback."""
+        results = []
+        for impl in reversed(getattr(self.manager.hook, hook).get_hookimpls()):
+            try:
+                results.append(_contained(lambda: impl.function(**kwargs)))  # noqa: B023
+            except ImagineError:
+                raise
+            except CONTAINED as exc:
+                raise PluginError(
+                    f"its hook {hook} failed ({_reason(exc)})",
+                    where=f"plugin {impl.plugin_name}",
+                    fix=f"update or fix the plugin, or disable it: {DISABLE_ENV}="
+                    f"{impl.plugin_name} (--debug shows the traceback)",
+                ) from exc
+        return results
 
 
 def _dist(ep: EntryPoint) -> tuple[str, str]:
@@ -84,10 +112,56 @@ def _unknown_hooks(module: ModuleType) -> list[str]:
     return found
 
 
+def _reason(exc: BaseException) -> str:
+    lines = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _failure(name: str, dist: tuple[str, str], exc: BaseException) -> PluginFailure:
-    reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return PluginFailure(name, dist[0], dist[1], reason, detail)
+    return PluginFailure(name, dist[0], dist[1], _reason(exc), detail)
+
+
+@contextlib.contextmanager
+def _real_interrupts() -> Iterator[None]:
+    """Around a plugin's code: a Ctrl-C the user presses still stops the command, while
+    a KeyboardInterrupt the plugin raises itself is contained like any other error."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+
+    def handler(signum: int, frame: object) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    except KeyboardInterrupt:
+        if pressed:
+            raise _UserInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _UserInterrupt(BaseException):
+    """A Ctrl-C pressed while a plugin's code ran: not the plugin's failure."""
+
+
+def _contained(call: Callable[[], object]) -> object:
+    """``call()``; a real Ctrl-C comes out as KeyboardInterrupt, whatever the plugin did."""
+    try:
+        with _real_interrupts():
+            return call()
+    except _UserInterrupt:
+        raise KeyboardInterrupt from None
+
+
+def _bundled_first(points: list[EntryPoint]) -> list[EntryPoint]:
+    """By name, the bundled distribution's entry point first among those of one name."""
+    return sorted(points, key=lambda e: (e.name, _dist(e)[0] != BUNDLED))
 
 
 def load_plugins() -> LoadedPlugins:
@@ -101,7 +175,7 @@ def load_plugins() -> LoadedPlugins:
     blocked = {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
 
     seen: dict[str, str] = {}
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+    for ep in _bundled_first(list(entry_points(group=GROUP))):
         dist = _dist(ep)
         if ep.name in blocked:
             loaded.disabled.append(ep.name)
@@ -109,32 +183,48 @@ def load_plugins() -> LoadedPlugins:
         if ep.name in seen:
             if seen[ep.name] == dist[0]:
                 continue  # the same distribution seen twice on sys.path
-            loaded.failed.append(
-                PluginFailure(
-                    ep.name,
-                    dist[0],
-                    dist[1],
-                    f"the plugin name {ep.name!r} is taken by distribution {seen[ep.name]}",
-                )
-            )
+            loaded.failed.append(_clash(ep.name, dist, seen[ep.name]))
             continue
         seen[ep.name] = dist[0]
         try:
-            module = ep.load()
+            module = _contained(ep.load)
             unknown = _unknown_hooks(module)
             if unknown:
                 raise TypeError("unknown hook(s): " + ", ".join(unknown))
             manager.register(module, name=ep.name)
-        except Exception as exc:  # a broken plugin must not break the CLI
+        except CONTAINED as exc:  # a broken plugin must not break the CLI
             loaded.failed.append(_failure(ep.name, dist, exc))
             continue
-        if not _register_components(loaded, ep.name, dist, module):
+        dirs = _config_dirs(loaded, ep.name, dist, module)
+        if dirs is None or not _register_components(loaded, ep.name, dist, module):
             manager.unregister(module)
             continue
         loaded.plugins.append(PluginInfo(ep.name, dist[0], dist[1], module.__name__))
-        dirs = getattr(module, "imagine_config_dirs", None)
-        loaded.config_dirs[ep.name] = list(dirs() or []) if dirs else []
+        loaded.config_dirs[ep.name] = dirs
     return loaded
+
+
+def _clash(name: str, dist: tuple[str, str], holder: str) -> PluginFailure:
+    whose = "the bundled plugin's" if holder == BUNDLED else f"that of distribution {holder}"
+    return PluginFailure(
+        name,
+        dist[0],
+        dist[1],
+        f"the plugin name {name!r} is {whose}; {dist[0]} must name its entry point "
+        "otherwise (not loaded)",
+    )
+
+
+def _config_dirs(
+    loaded: LoadedPlugins, name: str, dist: tuple[str, str], module: ModuleType
+) -> list[str] | None:
+    """The plugin's config folders; None (and the plugin failed) when its hook raises."""
+    hook = getattr(module, "imagine_config_dirs", None)
+    try:
+        return [str(d) for d in (_contained(hook) or [])] if hook else []
+    except CONTAINED as exc:
+        loaded.failed.append(_failure(name, dist, exc))
+        return None
 
 
 def _register_components(
@@ -145,10 +235,10 @@ def _register_components(
         return True
     try:
         with loaded.registry.registering(name, dist[0]):
-            hook(registry=loaded.registry)
+            _contained(lambda: hook(registry=loaded.registry))
     except PluginConflictError:
         raise
-    except Exception as exc:
+    except CONTAINED as exc:
         loaded.failed.append(_failure(name, dist, exc))
         return False
     return True

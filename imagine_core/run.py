@@ -25,7 +25,7 @@ from imagine_core.config.compose import CONFIG_NAME, compose, finish, prepare_ov
 from imagine_core.config.locations import conf_dir, register_resolvers
 from imagine_core.config.validate import build_pipeline, validate
 from imagine_core.console import copied_to, err, out
-from imagine_core.errors import ImagineError
+from imagine_core.errors import ConfigError, ImagineError
 from imagine_core.pipeline import RUN_SECTIONS, execute
 from imagine_core.plugins import get_plugins
 
@@ -87,8 +87,21 @@ def _first_of_sweeps(overrides: list[str]) -> list[str]:
     """One job of the sweep to check: the first value of each list or range, the low end
     of an interval (which only a sweeper such as optuna samples)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
 
-    parsed = OverridesParser.create().parse_overrides(overrides)
+    parser = OverridesParser.create()
+    for text in overrides:  # one at a time, so the message names the one that is wrong
+        try:
+            parser.parse_overrides([text])
+        except OverrideParseException as exc:
+            raise ConfigError(
+                f"{exc.message.splitlines()[0]}",
+                where=f"command line: {text!r}",
+                fix="write key=value with a key of letters, digits, _ . / - and a value Hydra "
+                "reads (quote lists: 'steps=[1,2]'); see "
+                "https://hydra.cc/docs/advanced/override_grammar/basic/",
+            ) from None
+    parsed = parser.parse_overrides(overrides)
     result = []
     for text, override in zip(overrides, parsed, strict=True):
         if not override.is_sweep_override():

@@ -34,6 +34,16 @@ def test_run_folder_is_named_after_the_command_line(tmp_path):
     assert (tmp_path / "outputs" / folder / "pipeline.config").is_file()
 
 
+def test_long_command_lines_never_share_a_run_folder():
+    from imagine_core.config.locations import NAME_BYTES, run_name
+
+    base = "data_dir=/" + "very/long/path/" * 20
+    names = {run_name(f"{base},lr=0.001"), run_name(f"{base},lr=0.01"), run_name(f"ä{base}")}
+    assert len(names) == 3  # the difference past the cut still tells them apart
+    assert all(len(n.encode()) <= NAME_BYTES and "/" not in n for n in names)
+    assert run_name("lr=0.01,steps=5") == "lr=0.01,steps=5"  # short names stay readable
+
+
 def test_run_stops_before_hydra_on_a_config_error(tmp_path):
     result = run_imagine("run", "model=ssd_mobilenet_v3", cwd=tmp_path)
     assert result.code == 2

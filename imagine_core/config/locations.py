@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 from pathlib import Path
@@ -25,10 +26,19 @@ def cache_dir() -> Path:
     return Path(base) / "imagine"
 
 
+NAME_BYTES = 200  # a file system allows 255 bytes per name; room for a suffix or two
+
+
 def run_name(overrides: str = "") -> str:
-    """A run folder's name from its command line's overrides ('default' without any)."""
+    """A run folder's name from its command line's overrides ('default' without any).
+    A name too long for the file system is cut, and a hash of all the overrides added,
+    so that two runs differing only past the cut never share (and resume) one folder."""
     name = overrides.replace("/", "_").replace("\\", "_").strip(".")
-    return name[:200] or "default"
+    if len(name.encode("utf-8", "surrogateescape")) <= NAME_BYTES:
+        return name or "default"
+    digest = hashlib.sha1(overrides.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    head = name.encode("utf-8", "surrogateescape")[: NAME_BYTES - 11]
+    return head.decode("utf-8", "ignore") + "-" + digest
 
 
 def register_resolvers() -> None:

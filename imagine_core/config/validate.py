@@ -40,8 +40,8 @@ def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message,
         sections, pipeline_class(), registry=plugins.registry, origin=composed.origin
     )
     applied = list(composed.applied)
-    for lines in plugins.manager.hook.imagine_fit_pipeline(
-        pipeline=pipeline, given=lambda path: _given(composed, path)
+    for lines in plugins.call(
+        "imagine_fit_pipeline", pipeline=pipeline, given=lambda path: _given(composed, path)
     ):
         applied.extend(lines or [])
     return pipeline, applied
@@ -192,6 +192,6 @@ def validate(
             continue
         if not any(fnmatch.fnmatchcase(leaf, p) for p in patterns):
             report.unread_fields.append(leaf)
-    for problems in plugins.manager.hook.imagine_check_pipeline(pipeline=pipeline):
+    for problems in plugins.call("imagine_check_pipeline", pipeline=pipeline):
         report.errors.extend(problems or [])
     return pipeline, report

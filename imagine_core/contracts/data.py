@@ -107,6 +107,12 @@ class DatasetReader(ABC):
         for item in self.items():
             yield self.parse(item)
 
+    def notes(self) -> list[tuple[str, str]]:
+        """(where, what) of things in the source that ``items`` leaves out on purpose —
+        files in sub-folders, say — so that nothing is passed over unnamed. Complete
+        once ``items`` has been exhausted."""
+        return []
+
 
 class DatasetWriter(ABC):
     """Writes examples in one format (TFRecord, COCO, LabelImg, YOLO)."""

@@ -5,73 +5,198 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from imagine_core import hookimpl
 from imagine_core.contracts import IGNORE, Box, DatasetReader, DatasetWriter, Example
 from imagine_core.errors import DataError
+from imagine_core.files import JSON_LIMIT, decode_text, read_bytes
 from imagine_core.labelmap import normalise
 
+MAX_NAME = 4096  # bytes in a file_name; a file system allows 255 per folder or file
 
-def load_coco(path: Path) -> Any:
-    """A pycocotools COCO index of ``path``; its chatter goes nowhere, its errors are named."""
+
+@dataclass
+class Problem:
+    """An entry of the file that is no usable item: read as an item that fails, so
+    every policy names it (and strict stops at it) like any other bad item."""
+
+    where: str
+    what: str
+
+
+@dataclass
+class CocoFile:
+    index: Any  # a pycocotools COCO of the entries that passed
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id_of(entry: Any, key: str = "id") -> int | None:
+    """``entry[key]`` when it is an integer id; None for anything else (a string, null,
+    a list), which no lookup then matches."""
+    value = entry.get(key) if isinstance(entry, dict) else None
+    return value if _is_id(value) else None
+
+
+def _document(path: Path) -> dict:
+    """The parsed JSON of ``path``, a dict with the three COCO lists."""
+    data = read_bytes(path, "COCO JSON file", JSON_LIMIT)
+    try:
+        document = json.loads(decode_text(data, "COCO JSON file", str(path)))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"malformed JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
+    except RecursionError:
+        raise DataError("the JSON is nested too deeply to be COCO", where=str(path)) from None
+    if not isinstance(document, dict) or not all(
+        isinstance(document.get(key), list) for key in ("images", "annotations", "categories")
+    ):
+        raise DataError(
+            "not a COCO detection file",
+            where=str(path),
+            fix="it needs the lists 'images', 'annotations' and 'categories'",
+        )
+    return document
+
+
+def _image_problem(image: Any) -> str | None:
+    if not isinstance(image, dict) or not _is_id(image.get("id")):
+        return "the image's id is not an integer"
+    name = image.get("file_name")
+    if not isinstance(name, str) or not name.strip():
+        return "the image has no file_name"
+    if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME or any(
+        len(part.encode("utf-8", "surrogateescape")) > 255 for part in Path(name).parts
+    ):
+        return f"the file_name is {len(name)} characters long, more than a file system allows"
+    for key in ("width", "height"):
+        value = image.get(key)
+        if not isinstance(value, int | float) or not math.isfinite(value) or value < 1:
+            return f"the image's {key} is {value!r}, not a positive number"
+    return None
+
+
+def _valid_entries(path: Path, document: dict) -> tuple[dict, list[Problem]]:
+    """The images, annotations and categories of ``document`` that can be used, and a
+    Problem for each that cannot: ids that are no integers or are used twice, images
+    without a usable name or size, categories without a name, annotations pointing at
+    no image or no category. Nothing is merged or dropped unnamed."""
+    problems: list[Problem] = []
+    ids = Counter(_id_of(i) for i in document["images"])
+    images = []
+    for n, image in enumerate(document["images"]):
+        where = f"{path} (images[{n}])"
+        what = _image_problem(image)
+        if what is None and ids[image["id"]] > 1:
+            what = f"image id {image['id']} is used by {ids[image['id']]} images"
+        if what:
+            problems.append(Problem(where, what))
+        else:
+            images.append(image)
+    categories, cat_ids = [], Counter(_id_of(c) for c in document["categories"])
+    for n, cat in enumerate(document["categories"]):
+        where = f"{path} (categories[{n}])"
+        if not isinstance(cat, dict) or not _is_id(cat.get("id")) or cat_ids[cat["id"]] > 1:
+            problems.append(Problem(where, "the category id is not a unique integer"))
+        elif not isinstance(cat.get("name"), str) or not cat["name"].strip():
+            problems.append(Problem(where, f"category {cat['id']} has no name"))
+        else:
+            categories.append(cat)
+    known_images = {i["id"] for i in images}
+    all_images = {_id_of(i) for i in document["images"]} - {None}
+    known_cats = {c["id"] for c in categories}
+    annotations = []
+    for n, ann in enumerate(document["annotations"]):
+        where = f"{path} (annotations[{n}])"
+        if not isinstance(ann, dict):
+            problems.append(Problem(where, "the annotation is not an object"))
+        elif _id_of(ann, "image_id") not in all_images:
+            problems.append(
+                Problem(where, f"the annotation's image_id {ann.get('image_id')!r} is no image")
+            )
+        elif ann["image_id"] not in known_images:
+            continue  # its image is named as a problem already
+        elif _id_of(ann, "category_id") not in known_cats:
+            problems.append(
+                Problem(
+                    where,
+                    f"the annotation's category_id {ann.get('category_id')!r} is no usable "
+                    "category",
+                )
+            )
+        else:
+            annotations.append(ann)
+    entries = {"images": images, "annotations": annotations, "categories": categories}
+    return entries, problems
+
+
+def load_coco(path: Path) -> CocoFile:
+    """A pycocotools COCO index of the usable entries of ``path`` and the problems of
+    the rest; its chatter goes nowhere."""
     from pycocotools.coco import COCO
 
-    if not path.is_file():
+    if not path.exists():
         raise DataError(
             "file not found", where=str(path), fix="point input_path at a COCO JSON file"
         )
+    entries, problems = _valid_entries(path, _document(path))
+    index = COCO()
+    index.dataset = entries
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            return COCO(str(path))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"malformed JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
-    except (KeyError, TypeError, AssertionError, ValueError) as exc:
+            index.createIndex()
+    except (KeyError, TypeError) as exc:
         raise DataError(
-            f"not a COCO detection file ({type(exc).__name__}: {exc})",
-            where=str(path),
-            fix="it needs 'images', 'annotations' and 'categories'",
+            f"not a COCO detection file ({type(exc).__name__}: {exc})", where=str(path)
         ) from None
+    return CocoFile(index, problems)
 
 
 class CocoReader(DatasetReader):
     def __init__(self, files: list[str], image_dir: str = ""):
         self.files = [Path(f).expanduser() for f in files]
         self.image_dir = Path(image_dir).expanduser() if image_dir else None
-        self._index: dict[Path, Any] = {}
+        self._index: dict[Path, CocoFile] = {}
 
-    def _coco(self, path: Path) -> Any:
+    def _coco(self, path: Path) -> CocoFile:
         if path not in self._index:
             self._index[path] = load_coco(path)
         return self._index[path]
 
-    def items(self) -> Iterator[tuple[Path, int]]:
+    def items(self) -> Iterator[tuple[Path, Any]]:
         for path in self.files:
-            coco = self._coco(path)
-            for image_id in sorted(coco.imgs):
+            loaded = self._coco(path)
+            for image_id in sorted(loaded.index.imgs):
                 yield (path, image_id)
+            for problem in loaded.problems:
+                yield (path, problem)
 
-    def parse(self, item: tuple[Path, int]) -> Example:
+    def parse(self, item: tuple[Path, Any]) -> Example:
         path, image_id = item
-        coco = self._coco(path)
+        if isinstance(image_id, Problem):
+            raise DataError(image_id.what, where=image_id.where)
+        coco = self._coco(path).index
         info = coco.imgs[image_id]
         where = f"{path} (image id {image_id})"
-        try:
-            name = str(info["file_name"])
-            width, height = int(info["width"]), int(info["height"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"image entry lacks {exc}", where=where) from None
+        name = info["file_name"]
+        width, height = int(info["width"]), int(info["height"])
         boxes = []
         for ann in coco.imgToAnns.get(image_id, []):
             try:
                 x, y, w, h = (float(v) for v in ann["bbox"])
-                label = normalise(str(coco.cats[ann["category_id"]]["name"]))
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataError(
-                    f"annotation {ann.get('id')} is malformed ({exc})", where=where
+                    f"annotation {ann.get('id')} has no bbox of four numbers ({exc})", where=where
                 ) from None
+            label = normalise(coco.cats[ann["category_id"]]["name"].strip())
             boxes.append(Box(x, y, x + w, y + h, label=label, group_of=bool(ann.get("iscrowd", 0))))
         image = (self.image_dir or path.parent) / name
         return Example(

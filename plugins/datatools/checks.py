@@ -9,21 +9,28 @@
 
 Images that are not plain 8-bit RGB or grey (CMYK, 16-bit, palette, alpha) are
 converted to RGB PNG in every mode, and the conversion is noted.
+
+One item never stops the others (but under ``strict``): whatever goes wrong while an
+item is read — a reader's own error or an unexpected one — is named with the item,
+and the rest go on. Files the reader leaves out on purpose (sub-folders) are noted.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from imagine_core.contracts import Box, DatasetReader, Example
-from imagine_core.errors import DataError
+from imagine_core.errors import DataError, debug_enabled, shown
+from imagine_core.files import IMAGE_LIMIT, regular_size
 from imagine_core.labelmap import LabelMap
 
 POLICIES = ("strict", "skip", "repair")
+MAX_LABEL = 32  # characters: a glyph, a ligature or a short abbreviation mark, no more
 PLAIN_MODES = ("RGB", "L")
 PLAIN_FORMATS = ("PNG", "JPEG")
 
@@ -35,6 +42,10 @@ class Issue:
     where: str
     what: str
     action: str
+
+    def __post_init__(self) -> None:  # file names with undecodable bytes stay printable
+        object.__setattr__(self, "where", shown(self.where))
+        object.__setattr__(self, "what", shown(self.what))
 
 
 @dataclass
@@ -77,31 +88,51 @@ class Checker:
     def run(self, reader: DatasetReader, progress: str | None = None) -> CheckResult:
         """Parse and check every item of ``reader``, with a progress bar titled ``progress``."""
         result = CheckResult()
-        items: Iterable[Any] = reader.items()
+        items: Iterable[Any] = _listed(reader)
         if progress:
             from rich.progress import track
 
             from imagine_core.console import err
 
-            items = track(list(items), description=progress, console=err, transient=True)
+            items = track(items, description=progress, console=err, transient=True)
         for item in items:
             result.items += 1
             try:
-                example = reader.parse(item)
+                checked = self.check(reader.parse(item))
             except DataError as exc:
                 if self.policy == "strict":
                     raise
                 self.issues.append(Issue(exc.where or str(item), exc.what, "skipped"))
                 continue
-            checked = self.check(example)
+            except Exception as exc:  # one item's surprise must not stop the others
+                self._unexpected(item, exc)
+                continue
             if checked is not None:
                 result.examples.append(checked)
+        self.issues += [Issue(where, what, "note") for where, what in reader.notes()]
         result.issues = self.issues
         return result
+
+    def _unexpected(self, item: Any, exc: Exception) -> None:
+        what = f"cannot be read ({type(exc).__name__}: {exc})"
+        if debug_enabled():
+            import traceback
+
+            what += "\n" + "".join(traceback.format_exception(exc))
+        if self.policy == "strict":
+            raise DataError(
+                what, where=str(item), fix="fix or remove it, or run with --on-error skip"
+            ) from exc
+        self.issues.append(Issue(str(item), what, "skipped"))
 
     def check(self, example: Example) -> Example | None:
         try:
             example = self._image(example)
+            if shown(example.filename) != example.filename:
+                self.issues.append(
+                    Issue(example.source, "the file name is not UTF-8; written escaped", "note")
+                )
+                example = replace(example, filename=shown(example.filename))
             if not example.boxes:
                 self.issues.append(Issue(example.source, "no objects are marked", "note"))
             boxes = [b for b in (self._box(example, b) for b in example.boxes) if b is not None]
@@ -115,15 +146,19 @@ class Checker:
         where = example.source
         if isinstance(example.image, Path):
             where = str(example.image)
-            if not example.image.is_file():
-                self._fatal(where, "the image file is missing")
-            if example.image.stat().st_size == 0:
+            try:
+                empty = regular_size(example.image, "image file", IMAGE_LIMIT) == 0
+            except DataError as exc:
+                self._fatal(where, exc.what)
+            if empty:
                 self._fatal(where, "the image file is empty (0 bytes)")
         try:
             with Image.open(io.BytesIO(example.image_bytes())) as img:
                 img.load()
                 size, mode, fmt = img.size, img.mode, img.format
                 converted = None if (mode in PLAIN_MODES and fmt in PLAIN_FORMATS) else _to_rgb(img)
+        except Image.DecompressionBombError as exc:
+            self._fatal(where, f"the image is too large to read safely ({exc})")
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             self._fatal(where, f"the image cannot be read ({exc})")
         if converted is not None:
@@ -148,7 +183,21 @@ class Checker:
 
     def _box(self, example: Example, box: Box) -> Box | None:
         where = f"{example.source}:{box.line}" if box.line else example.source
-        label = f"box {box.label!r} ({box.xmin:g},{box.ymin:g},{box.xmax:g},{box.ymax:g})"
+        shown_label = box.label if len(box.label) <= MAX_LABEL else box.label[:MAX_LABEL] + "…"
+        label = f"box {shown_label!r} ({box.xmin:g},{box.ymin:g},{box.xmax:g},{box.ymax:g})"
+        if not all(map(math.isfinite, (box.xmin, box.ymin, box.xmax, box.ymax))):
+            self._problem(where, f"{label}: a coordinate is not a finite number")
+            return None
+        if not box.ignore and not box.label.strip():
+            self._problem(where, f"{label}: the label is empty")
+            return None
+        if len(box.label) > MAX_LABEL:
+            self._problem(
+                where,
+                f"{label}: the label is {len(box.label)} characters long; a glyph's label is "
+                f"a character or a short ligature (at most {MAX_LABEL})",
+            )
+            return None
         if self.label_map is not None and not box.ignore and box.label not in self.label_map:
             self._problem(where, f"{label}: the label is not in the label map")
             return None
@@ -195,6 +244,20 @@ class Checker:
             seen.add(key)
             kept.append(box)
         return kept
+
+
+def _listed(reader: DatasetReader) -> list[Any]:
+    """Every item of ``reader``; a reader that cannot even list its source (a missing
+    folder, a JSON file that is not COCO) raises one DataError for the whole source."""
+    try:
+        return list(reader.items())
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(
+            f"the source cannot be listed ({type(exc).__name__}: {exc})",
+            fix="check the path and --format; `imagine data check --debug` shows the traceback",
+        ) from exc
 
 
 def _to_rgb(img: Any) -> bytes:

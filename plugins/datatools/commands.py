@@ -25,6 +25,15 @@ def _source_arguments(parser: argparse.ArgumentParser, on_error: str = "strict")
     parser.add_argument("--label-map", help="a label_map.pbtxt the labels must come from")
 
 
+def _overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write even when the output folder is, or holds, the source (its files may be "
+        "replaced)",
+    )
+
+
 class DataCheck(Command):
     help = "report images, boxes per character, box sizes and every problem"
 
@@ -53,6 +62,7 @@ class DataConvert(Command):
         parser.add_argument("--shards", type=int, default=1, help="TFRecord shards per split")
         parser.add_argument("--split", help="hold out a fraction, e.g. val=0.1")
         parser.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+        _overwrite_argument(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         from imagine_plugins.datatools.convert import convert
@@ -67,6 +77,7 @@ class DataConvert(Command):
             seed=args.seed,
             on_error=args.on_error,
             label_map_path=args.label_map,
+            overwrite=args.overwrite,
         )
         for issue in done.check.issues:
             err.print(f"{issue.action}: {issue.where}: {issue.what}", markup=False)
@@ -76,7 +87,14 @@ class DataConvert(Command):
             f"label map: {len(done.label_map)} classes -> {args.out / 'label_map.pbtxt'}",
             markup=False,
         )
-        return 0
+        left_out = done.check.count("skipped") + done.check.count("dropped")
+        if left_out:
+            err.print(
+                f"[bold red]{left_out} item(s) or box(es) of {args.source} were left out[/] "
+                "(listed above)",
+                highlight=False,
+            )
+        return 2 if left_out else 0
 
 
 class DataDemo(Command):
@@ -186,6 +204,7 @@ class DataSynth(Command):
             default=4,
             help="pages written with their boxes drawn to OUT/preview (4; 0: none)",
         )
+        _overwrite_argument(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         from itertools import chain, islice
@@ -194,6 +213,7 @@ class DataSynth(Command):
 
         from imagine_core.errors import ImagineError
         from imagine_plugins.datatools.checks import labels_of
+        from imagine_plugins.datatools.convert import refuse_output_over_source
         from imagine_plugins.datatools.formats import writer_for
         from imagine_plugins.datatools.synth import (
             labels_for,
@@ -209,6 +229,8 @@ class DataSynth(Command):
             assert len(size) == 2 and min(size) >= 64
         except (ValueError, AssertionError):
             raise ImagineError(f"--size {args.size!r} is not WIDTH,HEIGHT (>= 64 px)") from None
+        if not args.overwrite:
+            refuse_output_over_source(args.source, args.out)
         result = Checker(args.on_error).run(
             reader_for(args.source, args.format), progress="reading"
         )

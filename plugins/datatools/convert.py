@@ -47,6 +47,23 @@ def split_examples(
     }
 
 
+def refuse_output_over_source(source: str, out_dir: Path) -> None:
+    """An output folder that is, or holds, the source would have its writer replace the
+    user's own annotations (``convert SRC/train --to labelimg SRC`` writes SRC/train/*.xml):
+    refused unless --overwrite."""
+    given = Path(source).expanduser()
+    if not given.exists():  # a TFRecord pattern: its folder is what is read
+        given = given.parent
+    src, target = given.resolve(), out_dir.expanduser().resolve()
+    if src == target or target in src.parents:
+        raise DataError(
+            f"the output folder holds the source being read ({source}): files written there "
+            "could replace your annotations and images",
+            where=f"output folder {out_dir}",
+            fix="choose another output folder, or pass --overwrite to write there anyway",
+        )
+
+
 @dataclass
 class Converted:
     check: CheckResult
@@ -65,9 +82,13 @@ def convert(
     seed: int = 0,
     on_error: str = "strict",
     label_map_path: str | None = None,
+    overwrite: bool = False,
 ) -> Converted:
     if shards < 1:
         raise DataError(f"--shards must be at least 1, got {shards}")
+    held_out = parse_split(split)
+    if not overwrite:
+        refuse_output_over_source(source, out_dir)
     label_map = LabelMap.read(label_map_path) if label_map_path else None
     writer = writer_for(to)
     reader = reader_for(source, fmt, label_map_path or "")
@@ -83,6 +104,6 @@ def convert(
     label_map.write(out_dir / "label_map.pbtxt")
     written = {}
     with err.status(f"writing {to} to {out_dir}"):
-        for name, examples in split_examples(result.examples, parse_split(split), seed).items():
+        for name, examples in split_examples(result.examples, held_out, seed).items():
             written[name] = writer.write(examples, out_dir, label_map, split=name, shards=shards)
     return Converted(result, label_map, written)

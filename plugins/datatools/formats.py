@@ -21,9 +21,10 @@ def detect(source: str) -> str:
     """Guess the format of ``source`` (a folder, a JSON file, TFRecord files or a pattern)."""
     path = Path(source).expanduser()
     if path.is_dir():
-        if (path / "classes.txt").is_file():
+        suffixes = {p.suffix.lower() for p in path.iterdir()}
+        if (path / "classes.txt").exists():  # a folder or FIFO there is refused by the reader
             return "yolo"
-        if any(path.glob("*.xml")):
+        if ".xml" in suffixes:
             return "labelimg"
         if any(path.glob("*.record*")) or any(path.glob("*.tfrecord*")):
             return "tfrecord"  # every split in it; name the files to read one

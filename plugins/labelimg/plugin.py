@@ -38,8 +38,32 @@ def held_out(files: list[Path]) -> set[Path]:
     return {files[int((i + 0.5) * len(files) / count)] for i in range(count)}
 
 
+def listed(folder: Path, suffix: str, skip: tuple[str, ...] = ()) -> list[Path]:
+    """The files of ``folder`` ending in ``suffix`` whatever its case (``PAGE.XML``), sorted."""
+    return sorted(
+        p for p in folder.iterdir() if p.suffix.lower() == suffix and p.name.lower() not in skip
+    )
+
+
+def unread_below(folder: Path, suffix: str) -> list[tuple[str, str]]:
+    """(where, what) for each sub-folder of ``folder`` holding ``suffix`` files, which a
+    reader of ``folder`` does not read."""
+    counts: dict[Path, int] = {}
+    for path in folder.rglob("*"):
+        if path.parent != folder and path.suffix.lower() == suffix and path.is_file():
+            counts[path.parent] = counts.get(path.parent, 0) + 1
+    return [
+        (
+            str(sub),
+            f"{n} {suffix} file(s) in this sub-folder are not read (only {folder} itself is); "
+            "name the sub-folder to read it",
+        )
+        for sub, n in sorted(counts.items())
+    ]
+
+
 def _split_files(
-    folders: list[str], pattern: str, skip: tuple[str, ...] = (), hold_out: bool = False
+    folders: list[str], suffix: str, skip: tuple[str, ...] = (), hold_out: bool = False
 ) -> list[Path]:
     """The annotation files of ``folders``. With ``hold_out``, the ``train``/``eval`` layout
     and no ``eval`` folder, a reader of ``eval`` reads a tenth of ``train`` and a reader of
@@ -50,9 +74,9 @@ def _split_files(
         folder = Path(given).expanduser()
         twin = folder.with_name("train" if folder.name == "eval" else "eval")
         if not hold_out:
-            files += sorted(p for p in _folders([given])[0].glob(pattern) if p.name not in skip)
+            files += listed(_folders([given])[0], suffix, skip)
         elif folder.name == "train" and folder.is_dir() and not twin.is_dir():
-            found = sorted(p for p in folder.glob(pattern) if p.name not in skip)
+            found = listed(folder, suffix, skip)
             out = held_out(found)
             if out:
                 err.print(
@@ -62,7 +86,7 @@ def _split_files(
                 )
             files += [p for p in found if p not in out]
         elif folder.name == "eval" and not folder.is_dir() and twin.is_dir():
-            found = sorted(p for p in twin.glob(pattern) if p.name not in skip)
+            found = listed(twin, suffix, skip)
             out = held_out(found)
             if not out:
                 raise DataError(
@@ -73,36 +97,50 @@ def _split_files(
                 )
             files += sorted(out)
         else:
-            files += sorted(p for p in _folders([given])[0].glob(pattern) if p.name not in skip)
+            files += listed(_folders([given])[0], suffix, skip)
     return files
 
 
-class LabelImgReader(DatasetReader):
-    """Every ``*.xml`` in the configured folders, in sorted order."""
+class _FolderReader(DatasetReader):
+    """Annotation files ending in ``suffix`` in the configured folders, sorted."""
+
+    suffix = ""
+    skip: tuple[str, ...] = ()
 
     def __init__(self, folders: Iterable[str], hold_out: bool = False):
         self.folders = list(folders)
         self.hold_out = hold_out
 
     def items(self) -> Iterator[Path]:
-        yield from _split_files(self.folders, "*.xml", hold_out=self.hold_out)
+        yield from _split_files(self.folders, self.suffix, skip=self.skip, hold_out=self.hold_out)
+
+    def notes(self) -> list[tuple[str, str]]:
+        found = []
+        for given in self.folders:
+            folder = Path(given).expanduser()
+            if folder.is_dir():
+                found += unread_below(folder, self.suffix)
+        return found
+
+
+class LabelImgReader(_FolderReader):
+    """Every ``*.xml`` in the configured folders, in sorted order."""
+
+    suffix = ".xml"
 
     def parse(self, item: Path) -> Example:
         return parse_voc(item)
 
 
-class YoloReader(DatasetReader):
+class YoloReader(_FolderReader):
     """Every ``*.txt`` but ``classes.txt`` in the configured folders."""
 
-    def __init__(self, folders: Iterable[str], hold_out: bool = False):
-        self.folders = list(folders)
-        self.hold_out = hold_out
-        self._classes: dict[Path, list[str]] = {}
+    suffix = ".txt"
+    skip = ("classes.txt",)
 
-    def items(self) -> Iterator[Path]:
-        yield from _split_files(
-            self.folders, "*.txt", skip=("classes.txt",), hold_out=self.hold_out
-        )
+    def __init__(self, folders: Iterable[str], hold_out: bool = False):
+        super().__init__(folders, hold_out)
+        self._classes: dict[Path, list[str]] = {}
 
     def parse(self, item: Path) -> Example:
         if item.parent not in self._classes:

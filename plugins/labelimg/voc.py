@@ -7,12 +7,14 @@ or reach out (XXE).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from lxml import etree
 
 from imagine_core.contracts import Box, Example
 from imagine_core.errors import DataError
+from imagine_core.files import ANNOTATION_LIMIT, read_bytes, read_text
 from imagine_core.labelmap import normalise
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
@@ -54,14 +56,13 @@ def _number(element: etree._Element, path: str, source: Path) -> float:
 
 def parse_voc(source: Path) -> Example:
     """Read ``source``; raise DataError naming file and line on anything malformed."""
+    data = read_bytes(source, "annotation file", ANNOTATION_LIMIT)
+    if not data:
+        raise DataError("the annotation file is empty (0 bytes)", where=str(source))
     try:
-        if source.stat().st_size == 0:
-            raise DataError("the annotation file is empty (0 bytes)", where=str(source))
-        tree = etree.parse(str(source), _parser())
+        tree = etree.parse(io.BytesIO(data), _parser())
     except etree.XMLSyntaxError as exc:
         raise DataError(f"malformed XML: {exc.msg}", where=f"{source}:{exc.lineno or 0}") from None
-    except OSError as exc:
-        raise DataError(f"cannot read the file: {exc.strerror or exc}", where=str(source)) from None
     if tree.docinfo.doctype:
         raise DataError(
             "the XML declares a DOCTYPE; LabelImg never writes one and entities are not expanded",
@@ -101,7 +102,7 @@ def parse_voc(source: Path) -> Example:
         boxes=boxes,
         source=str(source),
         filename=image.name,
-        text=truth.read_text(encoding="utf-8") if truth.is_file() else None,
+        text=read_text(truth, "transcription (.gt.txt)") if truth.exists() else None,
     )
 
 

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PIL import Image
 
 from imagine_core.contracts import IGNORE, Box, Example
 from imagine_core.errors import DataError
+from imagine_core.files import read_text
 from imagine_core.labelmap import LabelMap, normalise
 from imagine_plugins.labelimg.voc import image_beside
 
 
 def read_classes(folder: Path) -> list[str]:
     path = folder / "classes.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise DataError(
             "no classes.txt in this YOLO folder",
             where=str(folder),
             fix="LabelImg writes classes.txt beside the label files",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"classes.txt is not UTF-8: {exc.reason}", where=str(path)) from None
-    return [normalise(line.rstrip("\r\n")) for line in lines if line.strip()]
+        )
+    names = [normalise(line.strip()) for line in read_text(path, "class list").splitlines()]
+    while names and not names[-1]:
+        names.pop()  # a trailing blank line; one inside keeps its place (and names no class)
+    return names
 
 
 def _image_for(label_file: Path) -> Path:
@@ -43,12 +44,9 @@ def parse_yolo(label_file: Path, classes: list[str]) -> Example:
     try:
         with Image.open(image) as img:
             width, height = img.size
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise DataError(f"cannot read the image: {exc}", where=str(image)) from None
-    try:
-        text = label_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read the label file: {exc}", where=str(label_file)) from None
+    text = read_text(label_file, "label file")
     boxes = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -62,6 +60,8 @@ def parse_yolo(label_file: Path, classes: list[str]) -> Example:
             cx, cy, w, h = (float(p) for p in parts[1:])
         except ValueError:
             raise DataError(f"not numbers: {line.strip()!r}", where=where) from None
+        if not all(map(math.isfinite, (cx, cy, w, h))):
+            raise DataError(f"not finite numbers: {line.strip()!r}", where=where)
         if not 0 <= index < len(classes):
             raise DataError(
                 f"class {index} is not in classes.txt ({len(classes)} classes)", where=where

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from imagine_core.contracts import Command, Page
-from imagine_core.errors import EXIT_USER_ERROR, ImagineError
+from imagine_core.errors import EXIT_USER_ERROR, ImagineError, shown
 from imagine_plugins.ocr.checks import DIRECTIONS
 
 
@@ -179,9 +179,11 @@ def read_pages(
                     start = time.perf_counter()
                     pages.append(reading.page(image, of_many=image.count > 1))
                     seconds.append(time.perf_counter() - start)
-            except ImagineError as exc:  # one bad page never stops the batch
+            except Exception as exc:  # one bad page never stops the batch
+                if not isinstance(exc, ImagineError):
+                    exc = ImagineError(f"cannot be read ({type(exc).__name__}: {exc})")
                 failed.append((path, exc))
-                err.print(f"[red]not read:[/red] {path}: {exc}", highlight=False)
+                err.print(f"[red]not read:[/red] {shown(path)}: {exc}", highlight=False)
             progress.advance(task)
     _summary(pages, seconds, out)
     for path in getattr(writers.get("labelimg"), "kept", []):
@@ -192,7 +194,7 @@ def read_pages(
     if failed:
         err.print(f"[bold red]error:[/bold red] {len(failed)} of {len(files)} files not read:")
         for path, exc in failed:
-            err.print(f"  - {path}: {exc}", highlight=False)
+            err.print(f"  - {shown(path)}: {exc}", highlight=False)
         return EXIT_USER_ERROR
     return 0
 

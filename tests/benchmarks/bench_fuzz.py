@@ -1,0 +1,168 @@
+"""The large version of tests/test_bad_input.py: every case of ``bad_data`` plus N
+randomly mutated LabelImg XML, YOLO and COCO sets (numbers made NaN/inf/huge/negative/
+text, fields deleted or retyped, labels emptied or BOM-prefixed, files truncated or
+sprinkled with bytes, ids duplicated), each read under strict, skip and repair.
+
+Prints the counts that must stay zero: tracebacks (an exception other than imagine's
+DataError escaping), hangs (a case over --limit seconds) and silent drops (an item
+neither kept nor named). Run: python tests/benchmarks/bench_fuzz.py [--cases 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bad_data import CASES, coco, img, png, source_of, voc_good, xml, yolo_good
+
+from imagine_core.errors import DataError
+from imagine_plugins.datatools.checks import Checker
+from imagine_plugins.datatools.formats import reader_for
+
+ODD = ["nan", "inf", "-inf", "-5", "1e309", "", " ", "abc", "99999", "0", "1.5", "\x00"]
+ODD_JSON = [None, "1", 1.5, -1, True, [], {}, float("nan"), float("inf"), "x" * 5000, 10**30]
+
+
+def mutate_text(text: str, rng: random.Random) -> str:
+    kind = rng.randrange(4)
+    if kind == 0 and text:  # truncate
+        return text[: rng.randrange(len(text))]
+    if kind == 1:  # a few random bytes (as text) somewhere
+        at = rng.randrange(len(text) + 1)
+        return text[:at] + "".join(chr(rng.randrange(1, 0x3000)) for _ in range(3)) + text[at:]
+    if kind == 2:  # replace a number
+        words = text.split(">")
+        i = rng.randrange(len(words))
+        return ">".join(
+            [*words[:i], rng.choice(ODD) + "<" + words[i].split("<", 1)[-1], *words[i + 1 :]]
+        )
+    return text.replace("a", rng.choice(["", " ", "\ufeffa", "x" * 100, "a\x00"]), 1)
+
+
+def voc_case(folder: Path, rng: random.Random) -> Path:
+    voc_good(folder)
+    png(folder / "m.png")
+    xml(folder / "m.xml", name=rng.choice(["a", "b", "ſ"]))
+    path = folder / "m.xml"
+    path.write_text(mutate_text(path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+    return folder
+
+
+def yolo_case(folder: Path, rng: random.Random) -> Path:
+    yolo_good(folder)
+    png(folder / "m.png")
+    fields = ["0", "0.5", "0.5", "0.2", "0.2"]
+    for _ in range(rng.randrange(1, 3)):
+        fields[rng.randrange(5)] = rng.choice(ODD)
+    if rng.random() < 0.2:
+        fields = fields[: rng.randrange(5)]
+    (folder / "m.txt").write_text(" ".join(fields) + "\n", encoding="utf-8")
+    if rng.random() < 0.2:
+        classes = folder / "classes.txt"
+        classes.write_text(mutate_text(classes.read_text(encoding="utf-8"), rng), "utf-8")
+    return folder
+
+
+def coco_case(folder: Path, rng: random.Random) -> Path:
+    images = [img(1), img(2), img(3)]
+    anns = [
+        {"id": i, "image_id": i, "category_id": 1, "bbox": [5, 5, 10, 10], "iscrowd": 0}
+        for i in (1, 2, 3)
+    ]
+    doc = {"images": images, "annotations": anns, "categories": [{"id": 1, "name": "a"}]}
+    for _ in range(rng.randrange(1, 4)):
+        section = rng.choice(["images", "annotations", "categories"])
+        entry = rng.choice(doc[section])
+        action = rng.randrange(3)
+        if action == 0:
+            entry[rng.choice(sorted(entry))] = copy.deepcopy(rng.choice(ODD_JSON))
+        elif action == 1:
+            entry.pop(rng.choice(sorted(entry)))
+        else:
+            doc[section].append(copy.deepcopy(entry))
+    coco(folder, images, anns)
+    text = json.dumps(doc)
+    if rng.random() < 0.1:
+        text = text[: rng.randrange(len(text))]
+    (folder / "c.json").write_text(text, encoding="utf-8")
+    return folder / "c.json"
+
+
+class Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Hang
+
+
+def run_case(source: Path, policy: str, limit: int) -> str:
+    """'ok', 'error' (one DataError: fine), 'contained' (a reader's unexpected error, kept
+    from the user as one message), 'traceback', 'hang' or 'silent'."""
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(limit)
+    try:
+        result = Checker(policy).run(reader_for(str(source)))
+    except DataError as exc:  # an unexpected error the checker could only contain:
+        return "contained" if "cannot be listed" in exc.what else "error"
+    except Hang:
+        return "hang"
+    except Exception:
+        traceback.print_exc(limit=3)
+        return "traceback"
+    finally:
+        signal.alarm(0)
+    named = {i.where.split(":")[0].split(" (")[0] for i in result.issues if i.action == "skipped"}
+    left_out = result.items - len(result.examples)
+    if left_out > 0 and not named:
+        return "silent"
+    return "ok"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000, help="mutated sets (default 1000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=20, help="seconds before a case hangs")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    makers = [voc_case, yolo_case, coco_case]
+    counts: dict[str, int] = {}
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sources = []
+        for name, build in CASES.items():
+            build(root / name)
+            sources.append(source_of(root / name))
+        for n in range(args.cases):
+            sources.append(makers[n % 3](root / f"m{n}", rng))
+        for source in sources:
+            for policy in ("strict", "skip", "repair"):
+                outcome = run_case(source, policy, args.limit)
+                counts[outcome] = counts.get(outcome, 0) + 1
+    total = sum(counts.values())
+    print(
+        f"{len(sources)} annotation sets x 3 policies = {total} runs "
+        f"in {time.perf_counter() - start:.0f} s"
+    )
+    for outcome in ("ok", "error", "contained", "traceback", "hang", "silent"):
+        print(f"  {outcome:>10}: {counts.get(outcome, 0)}")
+    print(
+        "tracebacks, hangs and silent drops must be 0; 'error' is one clear DataError "
+        "(strict, or a source that cannot be read at all)"
+    )
+
+
+if __name__ == "__main__":
+    main()

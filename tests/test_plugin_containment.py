@@ -1,0 +1,115 @@
+"""A broken plugin cannot take the CLI down: whatever its import or hooks raise is named
+with the plugin, and a third-party plugin cannot displace a bundled one by its name."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+
+from imagine_core import plugins
+
+
+_MODULES = itertools.count()  # a module name per installed plugin: imports are cached
+
+
+class _Dist:
+    def __init__(self, name: str):
+        self.metadata = {"Name": name}
+        self.version = "9.9"
+
+
+@pytest.fixture
+def third_party(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Install a one-module plugin ``imagine_plugin_<name>`` (from source text) under the
+    entry-point name ``name``, from distribution ``imagine-plugin-<name>``."""
+    real = plugins.entry_points
+    added: list[EntryPoint] = []
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def install(name: str, source: str, module: str | None = None) -> None:
+        module = module or f"imagine_plugin_{name}_{next(_MODULES)}"
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        point = EntryPoint(name, module, plugins.GROUP)
+        added.append(point._for(_Dist(f"imagine-plugin-{module}")))
+
+    monkeypatch.setattr(
+        plugins, "entry_points", lambda group: [*real(group=group), *added] if group else []
+    )
+    return install
+
+
+HOOKED = """
+from imagine_core import hookimpl
+
+@hookimpl
+def {hook}({args}):
+    raise RuntimeError("the plugin's own bug")
+"""
+
+
+@pytest.mark.parametrize(
+    "source, reason",
+    [
+        ("import sys\nsys.exit(3)\n", "SystemExit: 3"),
+        ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+        ("raise ImportError('numpy 0.1 is required')\n", "numpy 0.1 is required"),
+        ("def imagine_config_dirs():\n    raise OSError('no such dir')\n", "no such dir"),
+        ("def imagine_register(registry):\n    raise SystemExit('bye')\n", "SystemExit: bye"),
+    ],
+    ids=["sys.exit", "KeyboardInterrupt", "ImportError", "config_dirs", "register"],
+)
+def test_a_plugin_failing_while_it_loads_is_named_and_every_command_works(
+    cli, third_party, source, reason
+):
+    third_party("bad", source)
+    result = cli("plugins")
+    assert result.code == 0
+    assert "plugins that failed to load" in result.out and reason in result.out
+    (failure,) = plugins.get_plugins().failed
+    assert failure.name == "bad" and reason in failure.reason
+    assert "labelimg" in plugins.get_plugins().names()
+    assert cli("config", "validate").code == 0
+
+
+@pytest.mark.parametrize(
+    "hook, args",
+    [
+        ("imagine_check_pipeline", "pipeline"),
+        ("imagine_reads", ""),
+        ("imagine_fit_pipeline", "pipeline, given"),
+    ],
+)
+def test_a_hook_that_raises_is_one_message_naming_the_plugin(cli, third_party, hook, args):
+    third_party("hooky", HOOKED.format(hook=hook, args=args), module=f"imagine_plugin_{hook}")
+    result = cli("config", "validate")
+    assert result.code == 2
+    assert "plugin hooky" in result.err and hook in result.err
+    assert "the plugin's own bug" in result.err and "IMAGINE_DISABLE_PLUGINS=hooky" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_third_party_plugin_named_like_a_bundled_one_is_refused_naming_both(cli, third_party):
+    third_party(
+        "labelimg",
+        """
+        from imagine_core import hookimpl
+
+        @hookimpl
+        def imagine_register(registry):
+            registry.add("dataset_reader", "impostor_reader", factory=lambda **_: None)
+        """,
+        module="imagine_plugin_impostor",
+    )
+    loaded = plugins.get_plugins()
+    record = loaded.registry.get("dataset_reader", "labelimg_input_reader")
+    assert record.distribution == "imagine-ocr"
+    assert "impostor_reader" not in loaded.registry.names("dataset_reader")
+    (failure,) = loaded.failed
+    assert failure.distribution == "imagine-plugin-imagine_plugin_impostor"
+    assert "bundled plugin" in failure.reason and "labelimg" in failure.reason
+    result = cli("plugins")
+    assert "imagine-plugin-imagine_plugin_impostor" in result.out
