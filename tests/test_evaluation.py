@@ -127,9 +127,13 @@ def test_eval_ocr_scores_pages_and_lists_confusions(cli, tmp_path):
 def test_eval_ocr_names_pages_without_text(cli, tmp_path):
     gt, read = _text_folders(tmp_path, {"p1": ("a", "a")})
     (gt / "p2.gt.txt").write_text("b", encoding="utf-8")
+    (gt / "p3.gt.txt").write_text("c", encoding="utf-8")
+    (read / "p3.txt").write_bytes("c\xe9".encode("latin-1"))
     result = cli("eval", "--ocr", "--gt", str(gt), str(read))
     assert result.code == 2
     assert "p2" in result.err and "imagine ocr" in result.err
+    assert "p3.txt" in result.err and "not UTF-8" in result.err
+    assert json.loads((read / "eval.json").read_text())["pages"] == {"p1": 0.0}  # the rest
 
 
 def test_eval_ocr_without_gt_is_a_clear_error(cli, tmp_path):

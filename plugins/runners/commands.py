@@ -72,7 +72,8 @@ class Eval(Command):
         return 0
 
     def text(self, args: argparse.Namespace) -> int:
-        from imagine_core.console import out
+        from imagine_core.console import err, out
+        from imagine_core.files import read_text
         from imagine_core.pipeline import instantiate
         from imagine_core.plugins import get_plugins
 
@@ -88,23 +89,24 @@ class Eval(Command):
                 where=str(args.gt),
                 fix="put one <page>.gt.txt per page there (the kraken/Calamari convention)",
             )
-        missing = [name for name in truths if not (args.folder / f"{name}.txt").is_file()]
-        if missing:
-            raise ImagineError(
-                f"{len(missing)} page(s) have ground truth but no OCR text: "
-                + ", ".join(missing[:5])
-                + (" …" if len(missing) > 5 else ""),
-                where=str(args.folder),
-                fix="run `imagine ocr` on those pages (it writes <page>.txt)",
-            )
         record = get_plugins().registry.get("evaluator", "character_error_rate")
         evaluator = instantiate(record, None, None)
         evaluator.top = args.top
+        failed: list[str] = []  # one page that cannot be read never stops the others
         for name, truth in truths.items():
-            evaluator.add_text(
-                name,
-                truth.read_text(encoding="utf-8"),
-                (args.folder / f"{name}.txt").read_text(encoding="utf-8"),
+            predicted = args.folder / f"{name}.txt"
+            if not predicted.exists():
+                failed.append(f"{predicted}: no OCR text (run `imagine ocr` on the page)")
+                continue
+            try:
+                evaluator.add_text(
+                    name, read_text(truth, "ground truth"), read_text(predicted, "OCR text")
+                )
+            except ImagineError as exc:
+                failed.append(str(exc).splitlines()[0])
+        if len(failed) == len(truths):
+            raise ImagineError(
+                f"no page could be evaluated; first: {failed[0]}", where=str(args.folder)
             )
         for table in evaluator.tables():
             out.print(table)
@@ -113,6 +115,11 @@ class Eval(Command):
             json.dumps({**metrics, "pages": {p.name: p.cer for p in evaluator.pages}}, indent=2),
             encoding="utf-8",
         )
+        if failed:
+            err.print(f"[bold red]{len(failed)} of {len(truths)} pages not evaluated:[/]")
+            for line in failed:
+                err.print(f"  - {line}", markup=False)
+            return 2
         return 0
 
     def saved(self, args: argparse.Namespace) -> int:
