@@ -82,7 +82,8 @@ class LoadedPlugins:
         results = []
         for impl in reversed(getattr(self.manager.hook, hook).get_hookimpls()):
             try:
-                results.append(_contained(lambda: impl.function(**kwargs)))  # noqa: B023
+                args = [kwargs[name] for name in impl.argnames]  # an impl may take fewer
+                results.append(_contained(lambda: impl.function(*args)))  # noqa: B023
             except ImagineError:
                 raise
             except CONTAINED as exc:

@@ -113,3 +113,17 @@ def test_a_third_party_plugin_named_like_a_bundled_one_is_refused_naming_both(cl
     assert "bundled plugin" in failure.reason and "labelimg" in failure.reason
     result = cli("plugins")
     assert "imagine-plugin-imagine_plugin_impostor" in result.out
+
+
+def test_a_hook_may_take_fewer_arguments_than_the_spec(cli, third_party):
+    third_party(
+        "lean",
+        """
+        from imagine_core import hookimpl
+
+        @hookimpl
+        def imagine_fit_pipeline(pipeline):
+            return ["lean looked at the pipeline"]
+        """,
+    )
+    assert cli("config", "validate").code == 0
