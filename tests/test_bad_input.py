@@ -119,3 +119,36 @@ def test_mutated_sets_never_end_in_a_traceback_a_hang_or_a_silent_drop(tmp_path)
         outcomes += [run_case(source, policy, limit=60) for policy in ("strict", "skip")]
     assert {"traceback", "hang", "silent"}.isdisjoint(outcomes)
     assert "ok" in outcomes and "error" in outcomes  # the mutations do break things
+
+
+def test_a_corrupt_tfrecord_keeps_the_records_before_it_and_nan_boxes_are_named(
+    cli, made, tmp_path
+):
+    import dataclasses
+
+    import tensorflow as tf
+
+    from imagine_core.contracts import Box
+    from imagine_core.labelmap import LabelMap
+    from imagine_plugins.tfrecord.records import to_tf_example
+
+    records = tmp_path / "rec"
+    source = str(made["voc_upper"])
+    assert cli("data", "convert", source, "--to", "tfrecord", str(records)).code == 0
+    (shard,) = records.glob("train.record*")
+    data = shard.read_bytes()
+    shard.write_bytes(data[: len(data) - 40])  # the last record cut short
+    result = Checker("skip").run(reader_for(str(shard)))
+    assert len(result.examples) == GOOD  # every record but the cut one
+    assert any("corrupt TFRecord after record 2" in i.what for i in result.issues)
+    with pytest.raises(DataError, match="corrupt TFRecord"):
+        Checker("strict").run(reader_for(str(shard)))
+
+    good = Checker("skip").run(reader_for(str(made["voc_nan"]))).examples[0]
+    bad = dataclasses.replace(good, boxes=[Box(float("nan"), 1, 5, 5, label="a")])
+    nan_file = records / "nan.record"
+    with tf.io.TFRecordWriter(str(nan_file)) as writer:
+        writer.write(to_tf_example(bad, LabelMap({"a": 1})))
+    result = Checker("skip").run(reader_for(str(nan_file)))
+    assert not result.examples
+    assert any("not a finite number" in i.what for i in result.issues)

@@ -42,14 +42,22 @@ class TFRecordReader(DatasetReader):
                 for raw in tf.data.TFRecordDataset(str(path)).as_numpy_iterator():
                     yield (f"{path} (record {index})", raw)
                     index += 1
-            except tf.errors.OpError as exc:
-                raise DataError(
-                    f"corrupt TFRecord after record {index}: {exc.message}", where=str(path)
-                ) from None
+            except tf.errors.OpError as exc:  # the records before it are kept
+                yield (str(path), _Corrupt(f"corrupt TFRecord after record {index}: {exc.message}"))
 
     def parse(self, item: tuple[str, bytes]) -> Example:
         where, raw = item
+        if isinstance(raw, _Corrupt):
+            raise DataError(raw.what, where=where, fix="re-write the file, or leave it out")
         return from_tf_example(raw, where, self.names())
+
+
+class _Corrupt:
+    """Where a TFRecord file stops being readable: an item that fails, so a policy
+    names it (and strict stops at it) while the records before it still count."""
+
+    def __init__(self, what: str):
+        self.what = what
 
 
 class TFRecordWriter(DatasetWriter):
