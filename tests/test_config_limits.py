@@ -39,3 +39,9 @@ def test_short_keys_refuse_what_cannot_train(override):
 def test_the_defaults_pass():
     _, report = validate(compose([]), get_plugins(), check_paths=False)
     assert not report.errors
+
+
+@pytest.mark.parametrize("key", ["steps", "lr", "batch_size"])
+def test_a_short_key_pointing_nowhere_is_one_message(cli, key):
+    result = cli("config", "validate", f"{key}=${{oops}}")
+    assert result.code == 2 and f"cannot resolve {key}" in result.err and "oops" in result.err

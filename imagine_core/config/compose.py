@@ -181,12 +181,24 @@ _LR_FIELDS = {
 }
 
 
+def _knob(cfg: DictConfig, key: str) -> Any:
+    """The value of a short key, resolved: ``steps=${oops}`` is one message, not a traceback."""
+    try:
+        return cfg.get(key)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(
+            f"cannot resolve {key}: {str(exc).splitlines()[0]}",
+            where=f"command line: {key}",
+            fix="check the ${...} reference, or give a plain value",
+        ) from None
+
+
 def apply_knobs(cfg: DictConfig) -> list[str]:
     """Apply ``lr``, ``steps`` and ``batch_size`` before interpolations resolve, so that
     e.g. ``total_steps: ${train_config.num_steps}`` follows ``steps``. Returns what changed."""
     applied = []
     for key, target, minimum in (("steps", "num_steps", 1), ("batch_size", "batch_size", 1)):
-        value = cfg.get(key)
+        value = _knob(cfg, key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -196,7 +208,7 @@ def apply_knobs(cfg: DictConfig) -> list[str]:
             )
         OmegaConf.update(cfg, f"train_config.{target}", value, force_add=True)
         applied.append(f"{key}={value} -> train_config.{target}")
-    value = cfg.get("lr")
+    value = _knob(cfg, "lr")
     if value is not None:
         number = not isinstance(value, bool) and isinstance(value, int | float)
         if not number or not math.isfinite(value) or value <= 0:
@@ -421,7 +433,7 @@ def omegaconf_error(exc: OmegaConfBaseException) -> ConfigError:
         )
     if name in ("InterpolationResolutionError", "InterpolationKeyError"):
         return ConfigError(
-            f"cannot resolve an interpolation: {exc.msg}",
+            f"cannot resolve an interpolation: {exc.msg or str(exc).splitlines()[0]}",
             where=key or None,
             fix="check the ${...} reference",
         )

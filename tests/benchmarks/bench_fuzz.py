@@ -3,7 +3,9 @@ randomly mutated LabelImg XML, YOLO and COCO sets (numbers made NaN/inf/huge/neg
 text, fields deleted or retyped, labels emptied or BOM-prefixed, files truncated or
 sprinkled with bytes, ids duplicated), each read under strict, skip and repair.
 
-Prints the counts that must stay zero: tracebacks (an exception other than imagine's
+Then --configs odd `imagine config validate` command lines (NaN, inf, huge, negative,
+unparsable values for rates, sizes, steps, enums and groups). Prints the counts that
+must stay zero: tracebacks (an exception other than imagine's
 DataError escaping), hangs (a case over --limit seconds) and silent drops (an item
 neither kept nor named). Run: python tests/benchmarks/bench_fuzz.py [--cases 1000]
 """
@@ -98,6 +100,71 @@ def coco_case(folder: Path, rng: random.Random) -> Path:
     return folder / "c.json"
 
 
+# Command-line overrides of `imagine config validate`, each given an odd value.
+CONFIG_KEYS = [
+    "lr",
+    "steps",
+    "batch_size",
+    "ocr.tile_size",
+    "ocr.tile_overlap",
+    "ocr.min_score",
+    "ocr.direction",
+    "ocr.batch_size",
+    "model.ssd.num_classes",
+    "model.ssd.image_resizer.fixed_shape_resizer.height",
+    "train_config.optimizer.adam_optimizer.learning_rate.constant_learning_rate.learning_rate",
+    "eval_config.num_examples",
+    "hardware.type",
+    "model",
+    "dataset",
+    "train",
+]
+ODD_CONFIG = [
+    "nan",
+    "inf",
+    "-inf",
+    "-1",
+    "0",
+    "1e309",
+    "''",
+    "null",
+    "[1,2",
+    "[1,2]",
+    "{a: 1}",
+    "x" * 300,
+    "ü",
+    "true",
+    "0.5",
+    "99999999999999999999",
+    "${oops}",
+]
+
+
+def config_case(rng: random.Random) -> list[str]:
+    picked = rng.sample(CONFIG_KEYS, rng.randrange(1, 3))
+    return [f"{key}={rng.choice(ODD_CONFIG)}" for key in picked]
+
+
+def run_config(overrides: list[str]) -> str:
+    """'ok' (valid), 'error' (exit 2 with a message) or 'traceback'."""
+    import contextlib
+    import io
+
+    from imagine_core import plugins
+    from imagine_core.cli import main as cli
+
+    plugins.reset()
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            code = cli(["config", "validate", *overrides])
+    except BaseException:
+        print(overrides)
+        traceback.print_exc(limit=3)
+        return "traceback"
+    return {0: "ok", 2: "error"}.get(code, "traceback")
+
+
 class Hang(Exception):
     pass
 
@@ -134,6 +201,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1000, help="mutated sets (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=20, help="seconds before a case hangs")
+    parser.add_argument("--configs", type=int, default=300, help="odd config overrides (300)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     makers = [voc_case, yolo_case, coco_case]
@@ -151,6 +219,10 @@ def main() -> None:
             for policy in ("strict", "skip", "repair"):
                 outcome = run_case(source, policy, args.limit)
                 counts[outcome] = counts.get(outcome, 0) + 1
+    configs: dict[str, int] = {}
+    for _ in range(args.configs):
+        outcome = run_config(config_case(rng))
+        configs[outcome] = configs.get(outcome, 0) + 1
     total = sum(counts.values())
     print(
         f"{len(sources)} annotation sets x 3 policies = {total} runs "
@@ -158,6 +230,10 @@ def main() -> None:
     )
     for outcome in ("ok", "error", "contained", "traceback", "hang", "silent"):
         print(f"  {outcome:>10}: {counts.get(outcome, 0)}")
+    print(
+        f"{args.configs} odd `imagine config validate` command lines: "
+        + ", ".join(f"{k} {configs.get(k, 0)}" for k in ("ok", "error", "traceback"))
+    )
     print(
         "tracebacks, hangs and silent drops must be 0; 'error' is one clear DataError "
         "(strict, or a source that cannot be read at all)"
