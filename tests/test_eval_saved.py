@@ -77,10 +77,25 @@ def test_saved_detections_that_cannot_be_scored_are_named(cli, annotated, tmp_pa
     (folder / "p0.json").unlink()
     (folder / "other.json").write_text("{}", encoding="utf-8")
     missing = cli("eval", "--detections", str(folder), "--gt", str(annotated))
-    assert missing.code == 2 and "p0.png" in missing.err
+    assert missing.code == 2 and "p0.json" in missing.err and "imagine ocr" in missing.err
 
     example = parse_voc(annotated / "p0.xml")
     writer = get_plugins().registry.get("dataset_writer", "tfrecord").factory()
     (record,) = writer.write([example], tmp_path / "rec", LabelMap.from_names(LABELS))
     plain = cli("eval", "--detections", str(record))
     assert plain.code == 2 and "image/detection" in plain.err
+
+
+def test_one_page_without_detections_leaves_the_others_scored(cli, annotated, tmp_path):
+    page(annotated, "p1")
+    example = parse_voc(annotated / "p0.xml")
+    glyphs = [{"char": c, "box": list(b), "score": s} for b, c, s in detections_of(example, "")]
+    folder = tmp_path / "json"
+    folder.mkdir()
+    (folder / "p0.json").write_text(json.dumps({"glyphs": glyphs}), encoding="utf-8")
+    (folder / "p1.json").write_text("{not json", encoding="utf-8")
+    result = cli("eval", "--detections", str(folder), "--gt", str(annotated))
+    assert result.code == 2 and "1 of 2 pages not evaluated" in result.err
+    assert "p1.json" in result.err
+    metrics = json.loads((folder / "eval.json").read_text(encoding="utf-8"))
+    assert metrics[VOC_KEY] == pytest.approx((len(LABELS) - 0.5) / len(LABELS))  # p0 alone

@@ -72,7 +72,7 @@ class Eval(Command):
         return 0
 
     def text(self, args: argparse.Namespace) -> int:
-        from imagine_core.console import err, out
+        from imagine_core.console import out
         from imagine_core.files import read_text
         from imagine_core.pipeline import instantiate
         from imagine_core.plugins import get_plugins
@@ -115,12 +115,7 @@ class Eval(Command):
             json.dumps({**metrics, "pages": {p.name: p.cer for p in evaluator.pages}}, indent=2),
             encoding="utf-8",
         )
-        if failed:
-            err.print(f"[bold red]{len(failed)} of {len(truths)} pages not evaluated:[/]")
-            for line in failed:
-                err.print(f"  - {line}", markup=False)
-            return 2
-        return 0
+        return _left_out(failed, len(truths))
 
     def saved(self, args: argparse.Namespace) -> int:
         """Every chosen protocol on saved detections; eval.json beside them (or in FOLDER)."""
@@ -145,10 +140,24 @@ class Eval(Command):
             for name in args.metrics or DEFAULT_METRICS
         ]
         gt = str(args.gt) if args.gt else None
-        for example, found in saved_pairs(args.detections, gt, args.label_map):
+        failed: list[str] = []
+        pairs = saved_pairs(args.detections, gt, args.label_map, failed)
+        for example, found in pairs:
             for evaluator in evaluators:
                 evaluator.add(truth_of(example), outside_ignored(found, example))
         source = args.detections
         folder = args.folder or (source if source.is_dir() else source.parent)
         report(summarise(evaluators), folder / "eval.json")
+        return _left_out(failed, len(pairs) + len(failed))
+
+
+def _left_out(failed: list[str], total: int) -> int:
+    """Name the pages that could not be scored (the metrics are of the others): exit 2."""
+    from imagine_core.console import err
+
+    if not failed:
         return 0
+    err.print(f"[bold red]{len(failed)} of {total} pages not evaluated:[/]")
+    for line in failed:
+        err.print(f"  - {line}", markup=False)
+    return 2

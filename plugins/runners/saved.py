@@ -20,22 +20,37 @@ def _found(boxes: list, labels: list, scores: list) -> dict[str, list]:
     return {"boxes": [list(b) for b in boxes], "labels": list(labels), "scores": list(scores)}
 
 
-def from_records(source: str, label_map: str | None) -> list[tuple[Any, dict]]:
-    """(example, detections) per record; a record without detection keys is an error."""
+def _each(reader: Any, failed: list[str]) -> list[Any]:
+    """Every example ``reader`` can parse; each one it cannot is named in ``failed``
+    (one bad page leaves the others to be scored)."""
+    examples = []
+    for item in reader.items():
+        try:
+            examples.append(reader.parse(item))
+        except DataError as exc:
+            failed.append(str(exc).splitlines()[0])
+    return examples
+
+
+def from_records(source: str, label_map: str | None, failed: list[str]) -> list[tuple[Any, dict]]:
+    """(example, detections) per record; a record without detection keys is named."""
     from imagine_plugins.datatools.formats import reader_for
 
     pairs = []
-    for example in reader_for(source, "tfrecord", label_map or "").read():
+    for example in _each(reader_for(source, "tfrecord", label_map or ""), failed):
         if example.detections is None:
-            raise DataError(
-                "this record has no image/detection/* keys",
-                where=example.source,
-                fix="give records written by an inference job (bbox, label, score), or a "
-                "folder of `imagine ocr` JSON with --gt",
-            )
+            failed.append(f"{example.source}: this record has no image/detection/* keys")
+            continue
         found = example.detections
         pairs.append(
             (example, _found([d[0] for d in found], [d[1] for d in found], [d[2] for d in found]))
+        )
+    if not pairs and failed:
+        raise DataError(
+            f"no record could be scored; first: {failed[0]}",
+            where=source,
+            fix="give records written by an inference job (bbox, label, score), or a "
+            "folder of `imagine ocr` JSON with --gt",
         )
     return pairs
 
@@ -54,23 +69,37 @@ def _json_glyphs(path: Path) -> dict[str, list]:
         ) from None
 
 
-def from_json(folder: Path, gt: str, label_map: str | None) -> list[tuple[Any, dict]]:
-    """``imagine ocr`` JSON (``<page>.json``) beside the annotated pages of ``gt``."""
+def from_json(
+    folder: Path, gt: str, label_map: str | None, failed: list[str]
+) -> list[tuple[Any, dict]]:
+    """``imagine ocr`` JSON (``<page>.json``) beside the annotated pages of ``gt``; a page
+    without (readable) detections is named in ``failed`` and left out."""
     from imagine_plugins.datatools.formats import reader_for
 
-    examples = list(reader_for(gt, None, label_map or "").read())
-    missing = [e.name for e in examples if not (folder / f"{Path(e.name).stem}.json").is_file()]
-    if missing:
+    pairs = []
+    for example in _each(reader_for(gt, None, label_map or ""), failed):
+        path = folder / f"{Path(example.name).stem}.json"
+        if not path.is_file():
+            failed.append(f"{path}: no detections (run `imagine ocr --format json` on the page)")
+            continue
+        try:
+            pairs.append((example, _json_glyphs(path)))
+        except DataError as exc:
+            failed.append(str(exc).splitlines()[0])
+    if not pairs:
         raise DataError(
-            f"{len(missing)} annotated page(s) have no detections: {', '.join(missing[:5])}"
-            + (" …" if len(missing) > 5 else ""),
+            f"no page could be scored; first: {failed[0] if failed else 'no pages'}",
             where=str(folder),
-            fix="run `imagine ocr --format json` on those pages (it writes <page>.json)",
+            fix="run `imagine ocr --format json` on the annotated pages (it writes <page>.json)",
         )
-    return [(e, _json_glyphs(folder / f"{Path(e.name).stem}.json")) for e in examples]
+    return pairs
 
 
-def saved_pairs(source: Path, gt: str | None, label_map: str | None) -> list[tuple[Any, dict]]:
+def saved_pairs(
+    source: Path, gt: str | None, label_map: str | None, failed: list[str]
+) -> list[tuple[Any, dict]]:
+    """(example, detections) of every page that can be scored; the others are named in
+    ``failed``."""
     if source.is_dir() and any(source.glob("*.json")):
         if gt is None:
             raise DataError(
@@ -78,10 +107,10 @@ def saved_pairs(source: Path, gt: str | None, label_map: str | None) -> list[tup
                 where=str(source),
                 fix="add --gt DATA (the annotated pages: a LabelImg folder, COCO JSON, …)",
             )
-        return from_json(source, gt, label_map)
+        return from_json(source, gt, label_map, failed)
     if gt is not None:
         raise DataError(
             "--gt goes with a folder of `imagine ocr` JSON; records carry their ground truth",
             where=str(source),
         )
-    return from_records(str(source), label_map)
+    return from_records(str(source), label_map, failed)
