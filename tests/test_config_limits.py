@@ -23,6 +23,7 @@ RESIZER = "model.ssd.image_resizer.fixed_shape_resizer"
         (f"{RESIZER}.height=-256", f"{RESIZER}.height"),
         (f"{RESIZER}.width=0", f"{RESIZER}.width"),
         ("train_config.num_steps=0", "train_config.num_steps"),
+        ("~model", "model"),  # nothing to train
     ],
 )
 def test_a_value_that_cannot_work_is_refused_with_its_path(override, path):

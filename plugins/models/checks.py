@@ -16,6 +16,15 @@ SIDES = {
 @hookimpl
 def imagine_check_pipeline(pipeline: Any) -> list[Problem]:
     name = pipeline.model.WhichOneof("model")
+    if name is None:  # `~model` on the command line, or a pipeline file without one
+        return [
+            Problem(
+                "model",
+                "no model is chosen: there is nothing to train or evaluate",
+                "choose one, e.g. model=glyph_retinanet_small (`imagine config show` "
+                "lists the options of the model group)",
+            )
+        ]
     if name not in ("ssd", "faster_rcnn"):
         return []
     resizer = getattr(pipeline.model, name).image_resizer
