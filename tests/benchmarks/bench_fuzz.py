@@ -189,9 +189,8 @@ def run_case(source: Path, policy: str, limit: int) -> str:
         return "traceback"
     finally:
         signal.alarm(0)
-    named = {i.where.split(":")[0].split(" (")[0] for i in result.issues if i.action == "skipped"}
-    left_out = result.items - len(result.examples)
-    if left_out > 0 and not named:
+    # One 'skipped' issue per item left out; a box dropped under repair leaves its page in.
+    if result.items - len(result.examples) > result.count("skipped"):
         return "silent"
     return "ok"
 
