@@ -12,7 +12,6 @@ import pytest
 
 from imagine_core import plugins
 
-
 _MODULES = itertools.count()  # a module name per installed plugin: imports are cached
 
 
