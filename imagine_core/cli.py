@@ -11,11 +11,7 @@ from collections.abc import Callable
 from imagine_core import __version__
 from imagine_core.errors import EXIT_USER_ERROR, ImagineError, debug_enabled
 
-PLUGIN_COMMANDS = {
-    "ocr": "read page images into text, hOCR, ALTO and PAGE XML",
-    "data": "check, convert, generate and synthesise annotated pages",
-    "eval": "evaluate a trained run, or recognised text against ground truth",
-}
+CORE_COMMANDS = ("run", "export", "config", "plugins")
 
 
 def report_error(exc: ImagineError) -> int:
@@ -31,7 +27,9 @@ def report_error(exc: ImagineError) -> int:
     return EXIT_USER_ERROR
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(words: dict[str, str]) -> argparse.ArgumentParser:
+    """The top-level parser (for --help and unknown words): the core's commands and the
+    command words plugins register."""
     parser = argparse.ArgumentParser(
         prog="imagine",
         description="Read pages by detecting every glyph as an object: train Faster R-CNN or "
@@ -43,12 +41,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run", help="train and evaluate a pipeline (Hydra: overrides, -m sweeps)", add_help=False
     )
-    for name, text in PLUGIN_COMMANDS.items():
+    for name, text in words.items():
         sub.add_parser(name, help=text, add_help=False)
     sub.add_parser("export", help="export a trained run (SavedModel, TFLite …)")
     sub.add_parser("config", help="show or validate the composed pipeline.config")
     sub.add_parser("plugins", help="list plugins and the components they register")
     return parser
+
+
+def plugin_command_words() -> dict[str, str]:
+    """``imagine WORD``: the first word of every command a plugin registers (``ocr``,
+    ``data`` for ``data.check`` …), with its help — the command's own, or a group's
+    subcommands. A word of the core's own commands stays the core's."""
+    from imagine_core.plugins import get_plugins
+
+    registry = get_plugins().registry
+    groups: dict[str, list[str]] = {}
+    for name in registry.names("command"):
+        word, _, rest = name.partition(".")
+        groups.setdefault(word, []).append(rest)
+    words = {}
+    for word, rests in sorted(groups.items()):
+        if word in CORE_COMMANDS:
+            continue
+        own = registry.get("command", word).description if "" in rests else ""
+        words[word] = own or ", ".join(sorted(r for r in rests if r))
+    return words
 
 
 def _core_command(name: str) -> tuple[Callable, Callable]:
@@ -61,22 +79,14 @@ def _core_command(name: str) -> tuple[Callable, Callable]:
     return module.add_arguments, module.run
 
 
-def _plugin_command(name: str, argv: list[str]) -> int:
-    """``imagine ocr|data|eval …``: commands that plugins register (kind 'command')."""
+def _plugin_command(name: str, argv: list[str], description: str) -> int:
+    """``imagine ocr|infer|data|eval …``: commands that plugins register (kind 'command')."""
     from imagine_core.plugins import get_plugins
 
     plugins = get_plugins()
     prefix = name + "."
     names = [n for n in plugins.registry.names("command") if n == name or n.startswith(prefix)]
-    parser = argparse.ArgumentParser(prog=f"imagine {name}", description=PLUGIN_COMMANDS[name])
-    if not names:
-        if argv and argv[0] in ("-h", "--help"):
-            parser.print_help()
-            return 0
-        raise ImagineError(
-            f"`imagine {name}` is provided by plugins, and no loaded plugin provides it",
-            fix=f"install a plugin that registers the command {name!r}; {plugins.describe()}",
-        )
+    parser = argparse.ArgumentParser(prog=f"imagine {name}", description=description)
     commands = {n: plugins.registry.get("command", n).factory() for n in names}
     if name in commands:  # a single command: `imagine ocr …`
         command = commands[name]
@@ -103,23 +113,36 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(exc, "exit_code", 130)
 
 
+def _unknown(command: str, words: dict[str, str]) -> None:
+    from imagine_core.plugins import get_plugins
+
+    known = ", ".join(sorted([*CORE_COMMANDS, *words]))
+    raise ImagineError(
+        f"`imagine {command}` is no command of the core, and no loaded plugin provides it",
+        fix=f"use one of {known}, or install a plugin that registers the command "
+        f"{command!r}; {get_plugins().describe()}",
+    )
+
+
 def _dispatch(argv: list[str]) -> int:
     if "--debug" in argv:
         os.environ["IMAGINE_DEBUG"] = "1"
         argv = [a for a in argv if a != "--debug"]
-    parser = build_parser()
     if argv and argv[0] in ("-sc", "--shell-completion"):
         argv = ["run", *argv]  # the completion script `imagine run -sc install=bash` installs
-    if not argv or argv[0] not in {"run", "config", "plugins", "export", *PLUGIN_COMMANDS}:
-        parser.parse_args(argv or ["--help"])
-        return 0
-    command, rest = argv[0], argv[1:]
+    command, rest = (argv[0], argv[1:]) if argv else ("", [])
     if command == "run":
         from imagine_core.run import main as run_main
 
         return run_main(rest)
-    if command in PLUGIN_COMMANDS:
-        return _plugin_command(command, rest)
+    if command not in CORE_COMMANDS:
+        words = plugin_command_words()
+        if command in words:
+            return _plugin_command(command, rest, words[command])
+        if command and not command.startswith("-"):
+            _unknown(command, words)
+        build_parser(words).parse_args(argv or ["--help"])
+        return 0
     add_arguments, run = _core_command(command)
     sub = argparse.ArgumentParser(prog=f"imagine {command}")
     add_arguments(sub)

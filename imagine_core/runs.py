@@ -206,6 +206,25 @@ class TfliteDetector(Detector):
         return pages
 
 
+def _must_be_a_model_folder(path: Path) -> None:
+    if not path.is_dir():
+        raise ImagineError(
+            "no such model",
+            where=str(path),
+            fix="pass a run folder of `imagine run` or a model from `imagine export`",
+        )
+
+
+def model_config(path: Path) -> tuple[Message, list[str]]:
+    """The pipeline and class names (``["?", *label map]``, detection class c is label id
+    c) of what ``load_detector`` would load, without loading it: a command checks its
+    settings and names its outputs before any model (or worker) starts."""
+    if (path / "saved_model.pb").is_file() or (path / "model.tflite").is_file():
+        return _exported_assets(path)
+    _must_be_a_model_folder(path)
+    return load_run(path), ["?", *run_label_map(path).names]
+
+
 def load_detector(path: Path) -> tuple[Message, Detector]:
     """A run folder (newest checkpoint), an exported SavedModel or TFLite model, ready."""
     if (path / "saved_model.pb").is_file():
@@ -214,11 +233,6 @@ def load_detector(path: Path) -> tuple[Message, Detector]:
     if (path / "model.tflite").is_file():
         detector = TfliteDetector(path)
         return detector.pipeline, detector
-    if not path.is_dir():
-        raise ImagineError(
-            "no such model",
-            where=str(path),
-            fix="pass a run folder of `imagine run` or a model from `imagine export`",
-        )
+    _must_be_a_model_folder(path)
     pipeline, model, label_map = restore(path)
     return pipeline, ModelDetector(model, label_map, input_size(pipeline))

@@ -114,3 +114,29 @@ def labelimg_data(tmp_path: Path) -> Path:
         (tmp_path / sub).mkdir()
     (tmp_path / "label_map.pbtxt").write_text("item { id: 1 name: 'a' }\n", encoding="utf-8")
     return tmp_path
+
+
+NMS = "model.ssd.post_processing.batch_non_max_suppression"
+# Two training steps read nothing above any sensible score: let every box through, so
+# that the outputs have glyphs to carry (and stay few).
+LOOSE = [f"{NMS}.score_threshold=0.0", f"{NMS}.max_total_detections=12", "ocr.min_score=0.0"]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-step run on tiny demo pages (shared by the ocr, infer and export tests)."""
+    from test_training import TINY
+
+    folder = tmp_path_factory.mktemp("ocr-run")
+    result = run_imagine(
+        "run", *TINY, *LOOSE, "steps=2", f"hydra.run.dir={folder / 'run'}", cwd=folder
+    )
+    assert result.code == 0, result.err[-3000:]
+    return folder / "run"
+
+
+@pytest.fixture(scope="session")
+def eval_pages(tiny_run: Path) -> Path:
+    """The tiny run's held-out demo pages, with their .gt.txt."""
+    (folder,) = Path(os.environ["IMAGINE_CACHE"]).glob("demo/*/eval")
+    return folder

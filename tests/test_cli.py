@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import run_imagine
 
-SUBCOMMANDS = ("run", "ocr", "data", "eval", "export", "config", "plugins")
+SUBCOMMANDS = ("run", "ocr", "infer", "data", "eval", "export", "config", "plugins")
 
 
 def test_help_output_names_subcommands():

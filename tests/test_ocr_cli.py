@@ -5,40 +5,17 @@ reproduced by `imagine ocr` + `imagine eval --ocr`."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import run_imagine
-from test_training import TINY
 
 from imagine_plugins.labelimg.voc import parse_voc
 
 pytestmark = pytest.mark.slow
 
-NMS = "model.ssd.post_processing.batch_non_max_suppression"
-# Two training steps read nothing above any sensible score: let every box through, so
-# that the outputs have glyphs to carry (and stay few).
-LOOSE = [f"{NMS}.score_threshold=0.0", f"{NMS}.max_total_detections=12", "ocr.min_score=0.0"]
 SUFFIXES = [".txt", ".json", ".hocr", ".alto.xml", ".page.xml", ".overlay.png"]
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ocr-run")
-    result = run_imagine(
-        "run", *TINY, *LOOSE, "steps=2", f"hydra.run.dir={folder / 'run'}", cwd=folder
-    )
-    assert result.code == 0, result.err[-3000:]
-    return folder / "run"
-
-
-@pytest.fixture(scope="module")
-def eval_pages(tiny_run: Path) -> Path:
-    """The tiny run's held-out demo pages, with their .gt.txt."""
-    (folder,) = Path(os.environ["IMAGINE_CACHE"]).glob("demo/*/eval")
-    return folder
 
 
 def test_every_format_is_written_for_every_page(tiny_run, eval_pages, tmp_path):

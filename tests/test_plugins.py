@@ -98,3 +98,14 @@ def test_plugins_command_in_a_fresh_process_with_the_installed_examples(with_exa
     result = run_imagine("plugins", env={"PYTHONPATH": str(with_examples)})
     assert result.code == 0
     assert "wide_glyph_net" in result.out and "broken" in result.out
+
+
+def test_a_third_party_plugin_adds_a_top_level_command(with_examples):
+    env = {"PYTHONPATH": str(with_examples)}
+    listed = run_imagine("--help", env=env)
+    assert listed.code == 0 and "wide-levels" in listed.out and "strides" in listed.out
+    result = run_imagine("wide-levels", "--num-blocks", "2", env=env)
+    assert result.code == 0, result.err[-2000:]
+    assert result.out.split("\n")[:2] == ["level 3: stride 8", "level 4: stride 16"]
+    unknown = run_imagine("wide-levels", env={"IMAGINE_DISABLE_PLUGINS": "wide", **env})
+    assert unknown.code == 2 and "no loaded plugin provides it" in unknown.err

@@ -31,21 +31,7 @@ class Ocr(Command):
             help="comma-separated writers (default: ocr.output_formats of the model's "
             "config: txt,hocr,alto,page,json,overlay)",
         )
-        parser.add_argument("--min-score", type=float, help="skip glyphs scoring below this")
-        parser.add_argument(
-            "--low-confidence", type=float, help="mark glyphs scoring below this as uncertain"
-        )
-        parser.add_argument("--direction", choices=DIRECTIONS, help="reading direction")
-        parser.add_argument("--tile-size", type=int, help="tile side in pixels (0: model's)")
-        parser.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
-        parser.add_argument("--batch-size", type=int, help="tiles detected at once")
-        parser.add_argument(
-            "--glyph-height",
-            type=float,
-            help="rescale each page so its glyphs are this tall in px (default: into the "
-            "range the model was trained on, ocr.min/max_glyph_height; 0: read pages as "
-            "they are)",
-        )
+        add_reading_arguments(parser)
         parser.add_argument(
             "--labelimg",
             action="store_true",
@@ -73,6 +59,25 @@ class Ocr(Command):
         pipeline, detector = load_detector(args.model)
         settings = ocr_settings(pipeline.ocr, args)
         return read_pages(files, detector, settings, args.out, args.overwrite_labels)
+
+
+def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
+    """How pages are read, on top of the model's ``ocr`` settings (ocr and infer)."""
+    parser.add_argument("--min-score", type=float, help="skip glyphs scoring below this")
+    parser.add_argument(
+        "--low-confidence", type=float, help="mark glyphs scoring below this as uncertain"
+    )
+    parser.add_argument("--direction", choices=DIRECTIONS, help="reading direction")
+    parser.add_argument("--tile-size", type=int, help="tile side in pixels (0: model's)")
+    parser.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
+    parser.add_argument("--batch-size", type=int, help="tiles detected at once")
+    parser.add_argument(
+        "--glyph-height",
+        type=float,
+        help="rescale each page so its glyphs are this tall in px (default: into the "
+        "range the model was trained on, ocr.min/max_glyph_height; 0: read pages as "
+        "they are)",
+    )
 
 
 def refuse_source_folder(files: list[Path], out: Path) -> None:
@@ -111,7 +116,7 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
         settings.output_formats.extend(f.strip() for f in args.format.split(",") if f.strip())
     elif not settings.output_formats:
         settings.output_formats.extend(["txt", "hocr", "alto", "page", "json", "overlay"])
-    if args.labelimg and "labelimg" not in settings.output_formats:
+    if getattr(args, "labelimg", False) and "labelimg" not in settings.output_formats:
         settings.output_formats.append("labelimg")
     if settings.direction not in DIRECTIONS:
         raise ImagineError(

@@ -3,6 +3,7 @@ multi-page TIFF); grayscale, palette, 16-bit and transparent images; EXIF rotati
 
 from __future__ import annotations
 
+import io
 import os
 from collections import defaultdict
 from collections.abc import Iterator
@@ -98,13 +99,17 @@ def to_rgb(frame) -> np.ndarray:
     return np.asarray(frame.convert("RGB"))
 
 
-def read_pages(path: Path, stem: str | None = None) -> Iterator[PageImage]:
-    """Every page of one image file; ``stem`` names its outputs (default: the file's)."""
+def read_pages(
+    path: Path, stem: str | None = None, data: bytes | None = None
+) -> Iterator[PageImage]:
+    """Every page of one image file; ``stem`` names its outputs (default: the file's).
+    ``data``: the file's bytes when they come from elsewhere (a TFRecord's image/encoded);
+    ``path`` then only names it."""
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
     stem = stem or path.stem
     try:
-        with Image.open(path) as img:
+        with Image.open(path if data is None else io.BytesIO(data)) as img:
             count = getattr(img, "n_frames", 1)
             for index, frame in enumerate(ImageSequence.Iterator(img)):
                 if count == 1:

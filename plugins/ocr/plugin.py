@@ -66,6 +66,10 @@ def imagine_register(registry):
 
     registry.add("command", "ocr", factory=lambda **_: Ocr(), description=Ocr.help)
 
+    from imagine_plugins.ocr.infer import Infer
+
+    registry.add("command", "infer", factory=lambda **_: Infer(), description=Infer.help)
+
 
 @hookimpl
 def imagine_reads():

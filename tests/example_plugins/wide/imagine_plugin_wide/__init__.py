@@ -5,10 +5,11 @@ Everything a plugin does goes through the hooks of ``imagine_core.hookspecs``.
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from imagine_core import hookimpl
-from imagine_core.contracts import FeatureExtractor
+from imagine_core.contracts import Command, FeatureExtractor
 from imagine_core.proto_loader import load_proto
 
 messages = load_proto("imagine_plugin_wide", "wide.proto")
@@ -42,8 +43,24 @@ def build(config: Any, slot: Any, pipeline: Any) -> WideGlyphNet:
     return WideGlyphNet(config, slot.depth_multiplier)
 
 
+class Levels(Command):
+    """``imagine wide-levels``: a top-level command of a third-party plugin."""
+
+    help = "the feature levels and strides WideGlyphNet gives for a number of blocks"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--num-blocks", type=int, default=3)
+
+    def run(self, args: argparse.Namespace) -> int:
+        first = args.num_blocks + 1
+        for level in (first, first + 1):
+            print(f"level {level}: stride {2**level}")
+        return 0
+
+
 @hookimpl
 def imagine_register(registry):
+    registry.add("command", "wide-levels", factory=lambda **_: Levels(), description=Levels.help)
     registry.add(
         "feature_extractor",
         "wide_glyph_net",
