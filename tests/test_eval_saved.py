@@ -99,3 +99,16 @@ def test_one_page_without_detections_leaves_the_others_scored(cli, annotated, tm
     assert "p1.json" in result.err
     metrics = json.loads((folder / "eval.json").read_text(encoding="utf-8"))
     assert metrics[VOC_KEY] == pytest.approx((len(LABELS) - 0.5) / len(LABELS))  # p0 alone
+
+
+def test_records_without_ground_truth_are_refused_with_a_reason(cli, annotated, tmp_path):
+    example = parse_voc(annotated / "p0.xml")
+    example.detections = detections_of(example, missing="ß")
+    example.boxes = []  # what `imagine infer` writes for plain page images
+    label_map = LabelMap.from_names(LABELS)
+    writer = get_plugins().registry.get("dataset_writer", "tfrecord").factory()
+    (record,) = writer.write([example], tmp_path / "rec", label_map, split="eval")
+    label_map.write(tmp_path / "rec" / "label_map.pbtxt")
+    result = cli("eval", "--detections", str(record))
+    assert result.code == 2
+    assert "no ground truth" in result.err and "--gt" in result.err

@@ -52,6 +52,14 @@ def from_records(source: str, label_map: str | None, failed: list[str]) -> list[
             fix="give records written by an inference job (bbox, label, score), or a "
             "folder of `imagine ocr` JSON with --gt",
         )
+    if pairs and not any(example.boxes for example, _ in pairs):
+        raise DataError(
+            "the records carry detections but no ground truth (image/object/*): there is "
+            "nothing to score them against",
+            where=source,
+            fix="infer on annotated records (`imagine data convert PAGES --to tfrecord OUT`), "
+            "or score `imagine ocr` JSON against the pages with --gt",
+        )
     return pairs
 
 
