@@ -110,15 +110,27 @@ def test_mutated_sets_never_end_in_a_traceback_a_hang_or_a_silent_drop(tmp_path)
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
-    from bench_fuzz import coco_case, run_case, voc_case, yolo_case
+    from bench_fuzz import (
+        coco_case,
+        page_case,
+        run_case,
+        run_page,
+        tfrecord_case,
+        voc_case,
+        yolo_case,
+    )
 
     rng = random.Random(1)
     outcomes = []
+    makers = (voc_case, yolo_case, coco_case, tfrecord_case)
     for n in range(60):
-        source = (voc_case, yolo_case, coco_case)[n % 3](tmp_path / f"m{n}", rng)
+        source = makers[n % len(makers)](tmp_path / f"m{n}", rng)
         outcomes += [run_case(source, policy, limit=60) for policy in ("strict", "skip")]
     assert {"traceback", "hang", "silent"}.isdisjoint(outcomes)
     assert "ok" in outcomes and "error" in outcomes  # the mutations do break things
+    pages = [run_page(page_case(tmp_path / f"page{n}", rng), limit=60) for n in range(40)]
+    assert {"traceback", "hang", "silent"}.isdisjoint(pages)
+    assert "ok" in pages and "error" in pages
 
 
 def test_a_corrupt_tfrecord_keeps_the_records_before_it_and_nan_boxes_are_named(

@@ -92,3 +92,21 @@ def test_pages_that_share_a_name_get_outputs_of_their_own(tmp_path):
     assert stems[files[2]] == "scan_png" and stems[files[3]] == "scan_jpg"
     assert stems[files[4]] == "alone"
     assert len(set(stems.values())) == len(files)
+
+
+def test_a_damaged_tiff_names_the_file(tmp_path):
+    """A TIFF whose bytes bench_fuzz flipped: Pillow raises TypeError ('Missing
+    dimensions') for it, not OSError."""
+    path = tmp_path / "page.tif"
+    path.write_bytes(bytes.fromhex(DAMAGED_TIFF))
+    with pytest.raises(ImagineError, match="damaged") as info:
+        list(read_pages(path))
+    assert "page.tif" in str(info.value)
+
+
+DAMAGED_TIFF = (
+    "49492a0008000000090000010400010000000800000001010400010000000200000002010300010000"
+    "000800000003010300010000000100000006010300010000000100000011010400010000007a000000"
+    "1601870001000000020000001701040001000000100000001c01030001000000010000000000dd0000"
+    "000000000000000000000000000000000000"
+)

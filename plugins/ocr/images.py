@@ -127,3 +127,11 @@ def read_pages(
         raise DataError(
             f"cannot read this image: {exc}", where=str(path), fix="convert it to PNG or TIFF"
         ) from None
+    except (ValueError, TypeError, KeyError, IndexError, EOFError, SyntaxError) as exc:
+        # Pillow's decoders raise these too for a damaged file (a TIFF without its size
+        # tags: TypeError 'Missing dimensions'; found by tests/benchmarks/bench_fuzz.py).
+        raise DataError(
+            f"cannot read this image, it is damaged ({type(exc).__name__}: {exc})",
+            where=str(path),
+            fix="convert it to PNG or TIFF again from its source",
+        ) from None

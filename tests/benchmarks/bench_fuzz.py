@@ -1,7 +1,11 @@
 """The large version of tests/test_bad_input.py: every case of ``bad_data`` plus N
-randomly mutated LabelImg XML, YOLO and COCO sets (numbers made NaN/inf/huge/negative/
-text, fields deleted or retyped, labels emptied or BOM-prefixed, files truncated or
-sprinkled with bytes, ids duplicated), each read under strict, skip and repair.
+randomly mutated LabelImg XML, YOLO, COCO and TFRecord sets (numbers made NaN/inf/huge/
+negative/text, fields deleted or retyped, labels emptied or BOM-prefixed, files truncated
+or sprinkled with bytes, ids duplicated, record features retyped or cut), each read under
+strict, skip and repair.
+
+Then --pages mutated page images (truncated, bytes flipped, sizes forged, odd modes) read
+as `imagine ocr` and `imagine infer` read them: pages or one DataError.
 
 Then --configs odd `imagine config validate` command lines (NaN, inf, huge, negative,
 unparsable values for rates, sizes, steps, enums and groups). Prints the counts that
@@ -25,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bad_data import CASES, coco, img, png, source_of, voc_good, xml, yolo_good
+from bad_data import CASES, bomb_png, coco, img, png, source_of, voc_good, xml, yolo_good
 
 from imagine_core.errors import DataError
 from imagine_plugins.datatools.checks import Checker
@@ -98,6 +102,112 @@ def coco_case(folder: Path, rng: random.Random) -> Path:
         text = text[: rng.randrange(len(text))]
     (folder / "c.json").write_text(text, encoding="utf-8")
     return folder / "c.json"
+
+
+def tfrecord_case(folder: Path, rng: random.Random) -> Path:
+    """Good pages written as a TFRecord, then one record's features or the file's bytes
+    mutated."""
+    import tensorflow as tf
+
+    from imagine_core.labelmap import LabelMap
+    from imagine_core.plugins import get_plugins
+
+    pages = folder / "pages"
+    voc_good(pages, n=3)
+    examples = list(reader_for(str(pages)).items())
+    parsed = [reader_for(str(pages)).parse(item) for item in examples]
+    writer = get_plugins().registry.get("dataset_writer", "tfrecord").factory()
+    (record,) = writer.write(parsed, folder / "rec", LabelMap.from_names(["a"]), split="eval")
+    raws = list(tf.data.TFRecordDataset(str(record)).as_numpy_iterator())
+    if rng.random() < 0.3:  # the file's bytes
+        data = bytearray(b"".join(_framed(raw) for raw in raws))
+        if rng.random() < 0.5:
+            data = data[: rng.randrange(len(data))]
+        else:
+            for _ in range(rng.randrange(1, 4)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        record.write_bytes(bytes(data))
+        return record
+    example = tf.train.Example.FromString(raws[1])
+    feature = example.features.feature
+    key = rng.choice(sorted(feature))
+    action = rng.randrange(4)
+    if action == 0:
+        del feature[key]
+    elif action == 1:  # an odd number
+        feature[key].Clear()
+        feature[key].float_list.value.append(rng.choice([float("nan"), float("inf"), -5.0, 1e30]))
+    elif action == 2:  # odd bytes
+        feature[key].Clear()
+        feature[key].bytes_list.value.append(rng.choice([b"", b"\xff\xfe", b"x" * 5000]))
+    else:  # a list of another length
+        feature[key].Clear()
+        feature[key].int64_list.value.extend([1] * rng.randrange(0, 4))
+    raws[1] = example.SerializeToString()
+    with tf.io.TFRecordWriter(str(record)) as out:
+        for raw in raws:
+            out.write(raw)
+    return record
+
+
+def _framed(raw: bytes) -> bytes:
+    """One record as TFRecord frames it (length, CRCs), for byte-level mutation."""
+    import tensorflow as tf
+
+    with tempfile.NamedTemporaryFile() as tmp:
+        with tf.io.TFRecordWriter(tmp.name) as out:
+            out.write(raw)
+        return Path(tmp.name).read_bytes()
+
+
+def page_case(folder: Path, rng: random.Random) -> Path:
+    """A page image with its bytes cut, flipped or its header's size forged, or in an
+    odd mode."""
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    path = folder / rng.choice(["p.png", "p.jpg", "p.tif", "p.bmp", "p.gif", "p.webp"])
+    mode = rng.choice(["RGB", "L", "1", "P", "RGBA", "I;16", "I", "F", "CMYK", "LA"])
+    image = Image.new(mode if mode != "I;16" else "I", (rng.randrange(1, 90), rng.randrange(1, 90)))
+    try:
+        image.save(path)
+    except (OSError, ValueError, KeyError):  # a mode the format cannot hold
+        path = path.with_suffix(".png")
+        image.convert("RGB").save(path)
+    data = bytearray(path.read_bytes())
+    action = rng.randrange(4)
+    if action == 0:
+        data = data[: rng.randrange(len(data))]
+    elif action == 1:
+        for _ in range(rng.randrange(1, 6)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    elif action == 2 and path.suffix == ".png":
+        path.write_bytes(bytes(data))
+        bomb_png(path, w=rng.choice([0, 1, 65535, 30000]), h=rng.choice([0, 1, 65535, 30000]))
+        return path
+    path.write_bytes(bytes(data))
+    return path
+
+
+def run_page(path: Path, limit: int) -> str:
+    """'ok' (pages read as RGB arrays), 'error' (one DataError), 'traceback' or 'hang'."""
+    from imagine_plugins.ocr.images import read_pages
+
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(limit)
+    try:
+        pages = list(read_pages(path))
+        ok = bool(pages) and all(p.image.ndim == 3 and p.image.shape[2] == 3 for p in pages)
+    except DataError:
+        return "error"
+    except Hang:
+        return "hang"
+    except Exception:
+        traceback.print_exc(limit=3)
+        return "traceback"
+    finally:
+        signal.alarm(0)
+    return "ok" if ok else "silent"
 
 
 # Command-line overrides of `imagine config validate`, each given an odd value.
@@ -201,9 +311,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=20, help="seconds before a case hangs")
     parser.add_argument("--configs", type=int, default=300, help="odd config overrides (300)")
+    parser.add_argument("--pages", type=int, default=500, help="mutated page images (500)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    makers = [voc_case, yolo_case, coco_case]
+    makers = [voc_case, yolo_case, coco_case, tfrecord_case]
     counts: dict[str, int] = {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -213,11 +324,15 @@ def main() -> None:
             build(root / name)
             sources.append(source_of(root / name))
         for n in range(args.cases):
-            sources.append(makers[n % 3](root / f"m{n}", rng))
+            sources.append(makers[n % len(makers)](root / f"m{n}", rng))
         for source in sources:
             for policy in ("strict", "skip", "repair"):
                 outcome = run_case(source, policy, args.limit)
                 counts[outcome] = counts.get(outcome, 0) + 1
+        pages: dict[str, int] = {}
+        for n in range(args.pages):
+            outcome = run_page(page_case(root / f"page{n}", rng), args.limit)
+            pages[outcome] = pages.get(outcome, 0) + 1
     configs: dict[str, int] = {}
     for _ in range(args.configs):
         outcome = run_config(config_case(rng))
@@ -229,6 +344,12 @@ def main() -> None:
     )
     for outcome in ("ok", "error", "contained", "traceback", "hang", "silent"):
         print(f"  {outcome:>10}: {counts.get(outcome, 0)}")
+    print(
+        f"{args.pages} mutated page images: "
+        + ", ".join(
+            f"{k} {pages.get(k, 0)}" for k in ("ok", "error", "traceback", "hang", "silent")
+        )
+    )
     print(
         f"{args.configs} odd `imagine config validate` command lines: "
         + ", ".join(f"{k} {configs.get(k, 0)}" for k in ("ok", "error", "traceback"))
