@@ -11,6 +11,7 @@ entry-point name.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import threading
@@ -18,6 +19,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from types import ModuleType
 
 import pluggy
@@ -72,28 +74,50 @@ class LoadedPlugins:
 
     def reads(self) -> list[str]:
         patterns: list[str] = []
-        for result in self.call("imagine_reads"):
+        for result in self.call("imagine_reads", list_of=str):
             patterns.extend(result or [])
         return patterns
 
-    def call(self, hook: str, **kwargs: object) -> list:
+    def call(self, hook: str, list_of: type | None = None, **kwargs: object) -> list:
         """Every plugin's answer to ``hook``, one plugin at a time, so that one whose hook
-        raises is named (PluginError, exit 2) instead of ending in a traceback."""
+        raises — or, with ``list_of``, answers anything but None or a list of those — is
+        named (PluginError, exit 2) instead of ending in a traceback."""
         results = []
         for impl in reversed(getattr(self.manager.hook, hook).get_hookimpls()):
+            fix = (
+                f"update or fix the plugin, or disable it: {DISABLE_ENV}={impl.plugin_name} "
+                "(--debug shows the traceback)"
+            )
             try:
                 args = [kwargs[name] for name in impl.argnames]  # an impl may take fewer
-                results.append(_contained(lambda: impl.function(*args)))  # noqa: B023
+                result = _contained(lambda: impl.function(*args))  # noqa: B023
             except ImagineError:
                 raise
             except CONTAINED as exc:
                 raise PluginError(
                     f"its hook {hook} failed ({_reason(exc)})",
                     where=f"plugin {impl.plugin_name}",
-                    fix=f"update or fix the plugin, or disable it: {DISABLE_ENV}="
-                    f"{impl.plugin_name} (--debug shows the traceback)",
+                    fix=fix,
                 ) from exc
+            if list_of is not None and not _is_list_of(result, list_of):
+                raise PluginError(
+                    f"its hook {hook} returned {_short(result)}, not a list of {list_of.__name__}",
+                    where=f"plugin {impl.plugin_name}",
+                    fix=fix,
+                )
+            results.append(result)
         return results
+
+
+def _is_list_of(result: object, kind: type) -> bool:
+    return result is None or (
+        isinstance(result, list | tuple) and all(isinstance(r, kind) for r in result)
+    )
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _dist(ep: EntryPoint) -> tuple[str, str]:
@@ -222,10 +246,29 @@ def _config_dirs(
     """The plugin's config folders; None (and the plugin failed) when its hook raises."""
     hook = getattr(module, "imagine_config_dirs", None)
     try:
-        return [str(d) for d in (_contained(hook) or [])] if hook else []
+        return [_config_dir(d) for d in (_contained(hook) or [])] if hook else []
     except CONTAINED as exc:
         loaded.failed.append(_failure(name, dist, exc))
         return None
+
+
+def _config_dir(entry: object) -> str:
+    """A config folder a plugin names, checked now: Hydra would otherwise fail on it in
+    the middle of composing every command's config (found by bench_fuzz)."""
+    if not isinstance(entry, str | Path):
+        raise TypeError(f"a config folder must be a string, not {_short(entry)}")
+    text = str(entry)
+    if text.startswith("pkg://"):
+        package = text[len("pkg://") :].replace("/", ".")
+        try:
+            found = importlib.util.find_spec(package) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise ModuleNotFoundError(f"its config folder {text}: no package {package!r}")
+    elif not Path(text.removeprefix("file://")).is_dir():
+        raise FileNotFoundError(f"its config folder {text} is no folder")
+    return text
 
 
 def _register_components(

@@ -126,3 +126,42 @@ def test_a_hook_may_take_fewer_arguments_than_the_spec(cli, third_party):
         """,
     )
     assert cli("config", "validate").code == 0
+
+
+def test_randomly_broken_plugins_never_end_in_a_traceback(tmp_path):
+    """A CI-sized run of bench_fuzz's broken plugins (hooks that raise, answer odd
+    values, register what no contract allows, config folders that do not exist)."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+    from bench_fuzz import plugin_source, run_plugin
+
+    rng = random.Random(2)
+    outcomes = [run_plugin(plugin_source(rng), tmp_path, n) for n in range(25)]
+    assert "traceback" not in outcomes
+    assert "ok" in outcomes and "error" in outcomes
+
+
+ODD_ANSWER = """
+from imagine_core import hookimpl
+
+@hookimpl
+def imagine_check_pipeline(pipeline):
+    return 5
+"""
+
+
+def test_a_hook_answering_the_wrong_type_is_named(cli, third_party):
+    third_party("odd", ODD_ANSWER)
+    result = cli("config", "validate", "--skip-paths")
+    assert result.code == 2
+    assert "imagine_check_pipeline returned 5, not a list of Problem" in result.err
+
+
+def test_a_config_folder_that_does_not_exist_fails_its_plugin(cli, third_party):
+    third_party("nodir", "def imagine_config_dirs():\n    return ['pkg://no_such_pkg.conf']\n")
+    result = cli("config", "validate", "--skip-paths")
+    assert result.code == 0  # the others work
+    (failure,) = plugins.get_plugins().failed
+    assert failure.name == "nodir" and "no_such_pkg" in failure.reason

@@ -41,7 +41,10 @@ def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message,
     )
     applied = list(composed.applied)
     for lines in plugins.call(
-        "imagine_fit_pipeline", pipeline=pipeline, given=lambda path: _given(composed, path)
+        "imagine_fit_pipeline",
+        list_of=str,
+        pipeline=pipeline,
+        given=lambda path: _given(composed, path),
     ):
         applied.extend(lines or [])
     return pipeline, applied
@@ -192,6 +195,6 @@ def validate(
             continue
         if not any(fnmatch.fnmatchcase(leaf, p) for p in patterns):
             report.unread_fields.append(leaf)
-    for problems in plugins.call("imagine_check_pipeline", pipeline=pipeline):
+    for problems in plugins.call("imagine_check_pipeline", list_of=Problem, pipeline=pipeline):
         report.errors.extend(problems or [])
     return pipeline, report

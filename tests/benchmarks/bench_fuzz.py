@@ -210,6 +210,91 @@ def run_page(path: Path, limit: int) -> str:
     return "ok" if ok else "silent"
 
 
+# Broken third-party plugins: a module whose import or hooks raise, or return or
+# register what no contract allows.
+PLUGIN_HOOKS = {
+    "imagine_register": "registry",
+    "imagine_config_dirs": "",
+    "imagine_reads": "",
+    "imagine_check_pipeline": "pipeline",
+    "imagine_fit_pipeline": "pipeline, given",
+}
+PLUGIN_RAISES = [
+    "SystemExit(3)",
+    "SystemExit('bye')",
+    "KeyboardInterrupt()",
+    "ValueError('bug')",
+    "RecursionError()",
+    "ImportError('needs numpy 0.1')",
+    "MemoryError()",
+    "OSError(2, 'gone')",
+]
+PLUGIN_RETURNS = ["None", "5", "'x'", "[1, 2]", "{'a': 1}", "['pkg://no_such_pkg.conf']",
+                  "[object()]", "['/no/such/dir']", "[None]", "iter([1])"]  # fmt: skip
+PLUGIN_REGISTERS = [
+    "registry.add('no_such_kind', 'x', factory=lambda **_: None)",
+    "registry.add('writer', '', factory=lambda **_: None)",
+    "registry.add('command', 'ocr', factory=lambda **_: None)",
+    "registry.add('writer', 'txt', factory=lambda **_: None)",
+    "registry.add('command', 'run', factory=lambda **_: None)",
+    "registry.add('writer', 'x' * 500, factory=None)",
+]
+
+
+def plugin_source(rng: random.Random) -> str:
+    lines = ["from imagine_core import hookimpl"]
+    if rng.random() < 0.2:
+        lines.append(f"raise {rng.choice(PLUGIN_RAISES)}")
+    for hook in rng.sample(sorted(PLUGIN_HOOKS), rng.randrange(1, 4)):
+        kind = rng.randrange(3)
+        if kind == 0:
+            body = f"raise {rng.choice(PLUGIN_RAISES)}"
+        elif kind == 1 and hook == "imagine_register":
+            body = rng.choice(PLUGIN_REGISTERS)
+        else:
+            body = f"return {rng.choice(PLUGIN_RETURNS)}"
+        marked = "@hookimpl\n" if rng.random() < 0.8 else ""
+        lines.append(f"{marked}def {hook}({PLUGIN_HOOKS[hook]}):\n    {body}")
+    return "\n\n".join(lines) + "\n"
+
+
+def run_plugin(source: str, folder: Path, n: int) -> str:
+    """'ok' (the command worked, the plugin named if it broke), 'error' (exit 2, one
+    message) or 'traceback'; each of `imagine plugins` and `config validate`."""
+    import contextlib
+    import io
+    from importlib.metadata import EntryPoint
+
+    from imagine_core import plugins
+    from imagine_core.cli import main as cli
+
+    module = f"imagine_plugin_fuzz_{n}"
+    (folder / f"{module}.py").write_text(source, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    real = plugins.entry_points
+    point = EntryPoint(f"fuzz{n}", module, plugins.GROUP)
+    plugins.entry_points = lambda group: [*real(group=group), point] if group else []
+    outcomes = []
+    try:
+        for command in (["plugins"], ["config", "validate", "--skip-paths"]):
+            plugins.reset()
+            sink = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                    code = cli(command)
+            except BaseException:
+                print(source)
+                traceback.print_exc(limit=3)
+                outcomes.append("traceback")
+                continue
+            outcomes.append({0: "ok", 2: "error"}.get(code, "traceback"))
+    finally:
+        plugins.entry_points = real
+        sys.path.remove(str(folder))
+        plugins.reset()
+    return "traceback" if "traceback" in outcomes else "error" if "error" in outcomes else "ok"
+
+
 # Command-line overrides of `imagine config validate`, each given an odd value.
 CONFIG_KEYS = [
     "lr",
@@ -312,6 +397,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=20, help="seconds before a case hangs")
     parser.add_argument("--configs", type=int, default=300, help="odd config overrides (300)")
     parser.add_argument("--pages", type=int, default=500, help="mutated page images (500)")
+    parser.add_argument("--plugins", type=int, default=200, help="broken plugins (200)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     makers = [voc_case, yolo_case, coco_case, tfrecord_case]
@@ -333,6 +419,10 @@ def main() -> None:
         for n in range(args.pages):
             outcome = run_page(page_case(root / f"page{n}", rng), args.limit)
             pages[outcome] = pages.get(outcome, 0) + 1
+        broken: dict[str, int] = {}
+        for n in range(args.plugins):
+            outcome = run_plugin(plugin_source(rng), root, n)
+            broken[outcome] = broken.get(outcome, 0) + 1
     configs: dict[str, int] = {}
     for _ in range(args.configs):
         outcome = run_config(config_case(rng))
@@ -349,6 +439,10 @@ def main() -> None:
         + ", ".join(
             f"{k} {pages.get(k, 0)}" for k in ("ok", "error", "traceback", "hang", "silent")
         )
+    )
+    print(
+        f"{args.plugins} broken plugins (`imagine plugins`, `config validate`): "
+        + ", ".join(f"{k} {broken.get(k, 0)}" for k in ("ok", "error", "traceback"))
     )
     print(
         f"{args.configs} odd `imagine config validate` command lines: "
