@@ -93,6 +93,8 @@ class LoadedPlugins:
                 result = _contained(lambda: impl.function(*args))  # noqa: B023
             except ImagineError:
                 raise
+            except UserInterrupt:
+                raise
             except CONTAINED as exc:
                 raise PluginError(
                     f"its hook {hook} failed ({_reason(exc)})",
@@ -165,23 +167,22 @@ def _real_interrupts() -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         if pressed:
-            raise _UserInterrupt from None
+            raise UserInterrupt from None
         raise
     finally:
         signal.signal(signal.SIGINT, previous)
 
 
-class _UserInterrupt(BaseException):
-    """A Ctrl-C pressed while a plugin's code ran: not the plugin's failure."""
+class UserInterrupt(KeyboardInterrupt):
+    """A Ctrl-C pressed while a plugin's code ran: not the plugin's failure. Every
+    ``except CONTAINED`` lets it through first (``except UserInterrupt: raise``), so it
+    reaches the CLI, which exits 130."""
 
 
 def _contained(call: Callable[[], object]) -> object:
-    """``call()``; a real Ctrl-C comes out as KeyboardInterrupt, whatever the plugin did."""
-    try:
-        with _real_interrupts():
-            return call()
-    except _UserInterrupt:
-        raise KeyboardInterrupt from None
+    """``call()``; a real Ctrl-C comes out as UserInterrupt, whatever the plugin did."""
+    with _real_interrupts():
+        return call()
 
 
 def _bundled_first(points: list[EntryPoint]) -> list[EntryPoint]:
@@ -217,6 +218,8 @@ def load_plugins() -> LoadedPlugins:
             if unknown:
                 raise TypeError("unknown hook(s): " + ", ".join(unknown))
             manager.register(module, name=ep.name)
+        except UserInterrupt:
+            raise
         except CONTAINED as exc:  # a broken plugin must not break the CLI
             loaded.failed.append(_failure(ep.name, dist, exc))
             continue
@@ -247,6 +250,8 @@ def _config_dirs(
     hook = getattr(module, "imagine_config_dirs", None)
     try:
         return [_config_dir(d) for d in (_contained(hook) or [])] if hook else []
+    except UserInterrupt:
+        raise
     except CONTAINED as exc:
         loaded.failed.append(_failure(name, dist, exc))
         return None
@@ -281,6 +286,8 @@ def _register_components(
         with loaded.registry.registering(name, dist[0]):
             _contained(lambda: hook(registry=loaded.registry))
     except PluginConflictError:
+        raise
+    except UserInterrupt:
         raise
     except CONTAINED as exc:
         loaded.failed.append(_failure(name, dist, exc))

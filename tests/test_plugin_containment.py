@@ -165,3 +165,37 @@ def test_a_config_folder_that_does_not_exist_fails_its_plugin(cli, third_party):
     assert result.code == 0  # the others work
     (failure,) = plugins.get_plugins().failed
     assert failure.name == "nodir" and "no_such_pkg" in failure.reason
+
+
+def test_ctrl_c_while_a_plugin_loads_stops_the_command(tmp_path):
+    """The user's Ctrl-C (a real SIGINT, not a KeyboardInterrupt the plugin raises) is
+    never contained as the plugin's failure: the command stops, exit 130, no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "loading"
+    (tmp_path / "imagine_plugin_slow.py").write_text(
+        f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(120)\n"
+    )
+    info = tmp_path / "imagine_plugin_slow-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: imagine-plugin-slow\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text("[imagine]\nslow = imagine_plugin_slow\n")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imagine_core", "plugins"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert marker.exists(), "the plugin never started loading"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and "failed to load" not in out
