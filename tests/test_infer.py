@@ -125,9 +125,13 @@ def test_a_damaged_page_or_record_file_is_named_and_the_rest_written(
     folder = tmp_path / "pages"
     shutil.copytree(pages, folder)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not a png")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "page0.json").symlink_to(tmp_path / "outside.json")  # dangling
     code, _, err = infer(str(folder), "--model", str(tiny_run), "--out", str(tmp_path / "a"))
     assert code == 2
     assert "broken.png" in err and "not read" in err
+    assert not (tmp_path / "outside.json").exists()  # the link replaced, not written through
+    assert not (tmp_path / "a" / "page0.json").is_symlink()
     assert sorted(p.name for p in (tmp_path / "a").glob("*.json")) == [
         f"page{n}.json" for n in range(4)
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from imagine_core.errors import EXIT_USER_ERROR, ImagineError, shown
+from imagine_core.pipeline import write_atomic
 from imagine_plugins.ocr.infer_worker import IMAGES_RECORD_FILE, TFRECORD
 
 
@@ -86,7 +87,7 @@ class Outputs:
 
         self.out.mkdir(parents=True, exist_ok=True)
         if self.records:  # imagine eval --detections reads the ids with it
-            (self.out / "label_map.pbtxt").write_text(self._label_map())
+            write_atomic(self.out / "label_map.pbtxt", self._label_map())
         start = time.perf_counter()
         columns = ["[progress.description]{task.description}", BarColumn(), MofNCompleteColumn()]
         try:
@@ -115,7 +116,7 @@ class Outputs:
         for name, blob in zip(row["files"], row["blobs"], strict=True):
             target = self.out / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(blob)
+            write_atomic(target, blob)  # as imagine ocr: a symlink there is replaced
             self._written[name] = row["name"]
         if row["record_file"]:
             self._record_writer(row["record_file"]).write(row["record"])
