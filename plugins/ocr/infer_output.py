@@ -19,6 +19,9 @@ from imagine_plugins.ocr.infer_worker import IMAGES_RECORD_FILE, TFRECORD
 
 
 class Outputs:
+    """The output folder of one ``imagine infer``: what may be written there, the record
+    writers, and what was read and what failed, for the summary."""
+
     def __init__(
         self,
         out: Path,
