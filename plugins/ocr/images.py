@@ -105,7 +105,7 @@ def read_pages(
     """Every page of one image file; ``stem`` names its outputs (default: the file's).
     ``data``: the file's bytes when they come from elsewhere (a TFRecord's image/encoded);
     ``path`` then only names it."""
-    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+    from PIL import Image, ImageOps, ImageSequence
 
     stem = stem or path.stem
     try:
@@ -123,15 +123,11 @@ def read_pages(
             where=str(path),
             fix="scale it down, or split it into pages",
         ) from None
-    except (UnidentifiedImageError, OSError) as exc:
+    # Pillow's decoders raise more than OSError for a damaged file (a TIFF without its
+    # size tags: TypeError 'Missing dimensions'; found by tests/benchmarks/bench_fuzz.py).
+    except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError, SyntaxError) as exc:
         raise DataError(
-            f"cannot read this image: {exc}", where=str(path), fix="convert it to PNG or TIFF"
-        ) from None
-    except (ValueError, TypeError, KeyError, IndexError, EOFError, SyntaxError) as exc:
-        # Pillow's decoders raise these too for a damaged file (a TIFF without its size
-        # tags: TypeError 'Missing dimensions'; found by tests/benchmarks/bench_fuzz.py).
-        raise DataError(
-            f"cannot read this image, it is damaged ({type(exc).__name__}: {exc})",
+            f"cannot read this image: not an image, or damaged ({type(exc).__name__}: {exc})",
             where=str(path),
-            fix="convert it to PNG or TIFF again from its source",
+            fix="convert it to PNG or TIFF (again, from its source)",
         ) from None

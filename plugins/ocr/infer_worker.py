@@ -9,7 +9,7 @@ import os
 import socket
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,6 @@ class Output:
     record_file: str = ""  # the TFRecord (in --out) its Example goes to
     record: bytes = b""
     glyphs: int = 0
-    lines: int = 0
     score: float = 0.0  # sum of the glyphs' scores
     uncertain: int = 0
     seconds: float = 0.0
@@ -80,9 +79,8 @@ class PageWorker:
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         count = len(batch["source"])
         items = [Item(**{key: _plain(batch[key][i]) for key in batch}) for i in range(count)]
-        outputs = [output for item in items for output in self._outputs(item)]
-        columns = [f.name for f in Output.__dataclass_fields__.values()]
-        return {key: [asdict(output)[key] for output in outputs] for key in columns}
+        rows = [asdict(output) for item in items for output in self._outputs(item)]
+        return {f.name: [row[f.name] for row in rows] for f in fields(Output)}
 
     def _outputs(self, item: Item) -> list[Output]:
         try:
@@ -97,18 +95,16 @@ class PageWorker:
 
     def _image_file(self, item: Item) -> list[Output]:
         from imagine_plugins.ocr.images import read_pages
-        from imagine_plugins.ocr.infer_records import add_detections, new_example
+        from imagine_plugins.ocr.infer_records import new_example
 
         path = Path(item.source)
-        data = path.read_bytes() if self.tfrecord else None
+        data = path.read_bytes() if self.tfrecord else None  # read once: decoded and kept
         outputs = []
-        for image in read_pages(path, item.stem):
+        for image in read_pages(path, item.stem, data=data):
             output, page = self._read(image, of_many=image.count > 1)
             if self.tfrecord:
                 example = new_example(image.name + path.suffix, image.image, data)
-                add_detections(example, page.glyphs, page.width, page.height, self.ids)
-                output.record_file = IMAGES_RECORD_FILE
-                output.record = example.SerializeToString()
+                self._attach(output, page, example, IMAGES_RECORD_FILE)
             outputs.append(output)
         return outputs
 
@@ -116,7 +112,7 @@ class PageWorker:
         from tensorflow.core.example import example_pb2
 
         from imagine_plugins.ocr.images import read_pages
-        from imagine_plugins.ocr.infer_records import add_detections, encoded_image
+        from imagine_plugins.ocr.infer_records import encoded_image
 
         source = Path(item.source)
         where = f"{source} record {item.index}"
@@ -125,10 +121,17 @@ class PageWorker:
         image = next(read_pages(source, stem, data=encoded_image(example, where)))
         output, page = self._read(image)
         if self.tfrecord:
-            add_detections(example, page.glyphs, page.width, page.height, self.ids)
-            output.record_file = source.name
-            output.record = example.SerializeToString()
+            self._attach(output, page, example, source.name)
         return [output]
+
+    def _attach(self, output: Output, page: Any, example: Any, record_file: str) -> None:
+        """The page's glyphs as the example's TF OD detection keys, bound for
+        ``record_file`` in --out."""
+        from imagine_plugins.ocr.infer_records import add_detections
+
+        add_detections(example, page.glyphs, page.width, page.height, self.ids)
+        output.record_file = record_file
+        output.record = example.SerializeToString()
 
     def _read(self, image: Any, of_many: bool = False) -> tuple[Output, Any]:
         """Read one page; the page-format writers write into a scratch folder whose files
@@ -147,7 +150,6 @@ class PageWorker:
             files=files,
             blobs=blobs,
             glyphs=len(glyphs),
-            lines=len(page.lines),
             score=sum(g.score for g in glyphs),
             uncertain=sum(g.uncertain for g in glyphs),
             seconds=time.perf_counter() - start,

@@ -25,7 +25,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -37,6 +39,53 @@ from imagine_plugins.datatools.formats import reader_for
 
 ODD = ["nan", "inf", "-inf", "-5", "1e309", "", " ", "abc", "99999", "0", "1.5", "\x00"]
 ODD_JSON = [None, "1", 1.5, -1, True, [], {}, float("nan"), float("inf"), "x" * 5000, 10**30]
+
+
+class Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Hang
+
+
+def guarded(call: Callable[[], Any], limit: int) -> tuple[str | None, Any]:
+    """(None, what ``call()`` returned), or ('error', the DataError), ('hang', None) past
+    ``limit`` seconds, ('traceback', None) for any other exception (printed)."""
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(limit)
+    try:
+        return None, call()
+    except DataError as exc:
+        return "error", exc
+    except Hang:
+        return "hang", None
+    except Exception:
+        traceback.print_exc(limit=3)
+        return "traceback", None
+    finally:
+        signal.alarm(0)
+
+
+def cli_outcome(args: list[str], case: object) -> str:
+    """'ok' (exit 0), 'error' (exit 2, one message) or 'traceback' (anything else, printed
+    with the case) of `imagine ARGS` run in this process, its output swallowed."""
+    import contextlib
+    import io
+
+    from imagine_core import plugins
+    from imagine_core.cli import main as cli
+
+    plugins.reset()
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            code = cli(args)
+    except BaseException:
+        print(case)
+        traceback.print_exc(limit=3)
+        return "traceback"
+    return {0: "ok", 2: "error"}.get(code, "traceback")
 
 
 def mutate_text(text: str, rng: random.Random) -> str:
@@ -193,20 +242,10 @@ def run_page(path: Path, limit: int) -> str:
     """'ok' (pages read as RGB arrays), 'error' (one DataError), 'traceback' or 'hang'."""
     from imagine_plugins.ocr.images import read_pages
 
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(limit)
-    try:
-        pages = list(read_pages(path))
-        ok = bool(pages) and all(p.image.ndim == 3 and p.image.shape[2] == 3 for p in pages)
-    except DataError:
-        return "error"
-    except Hang:
-        return "hang"
-    except Exception:
-        traceback.print_exc(limit=3)
-        return "traceback"
-    finally:
-        signal.alarm(0)
+    outcome, pages = guarded(lambda: list(read_pages(path)), limit)
+    if outcome:
+        return outcome
+    ok = bool(pages) and all(p.image.ndim == 3 and p.image.shape[2] == 3 for p in pages)
     return "ok" if ok else "silent"
 
 
@@ -261,12 +300,9 @@ def plugin_source(rng: random.Random) -> str:
 def run_plugin(source: str, folder: Path, n: int) -> str:
     """'ok' (the command worked, the plugin named if it broke), 'error' (exit 2, one
     message) or 'traceback'; each of `imagine plugins` and `config validate`."""
-    import contextlib
-    import io
     from importlib.metadata import EntryPoint
 
     from imagine_core import plugins
-    from imagine_core.cli import main as cli
 
     module = f"imagine_plugin_fuzz_{n}"
     (folder / f"{module}.py").write_text(source, encoding="utf-8")
@@ -274,20 +310,9 @@ def run_plugin(source: str, folder: Path, n: int) -> str:
     real = plugins.entry_points
     point = EntryPoint(f"fuzz{n}", module, plugins.GROUP)
     plugins.entry_points = lambda group: [*real(group=group), point] if group else []
-    outcomes = []
     try:
-        for command in (["plugins"], ["config", "validate", "--skip-paths"]):
-            plugins.reset()
-            sink = io.StringIO()
-            try:
-                with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                    code = cli(command)
-            except BaseException:
-                print(source)
-                traceback.print_exc(limit=3)
-                outcomes.append("traceback")
-                continue
-            outcomes.append({0: "ok", 2: "error"}.get(code, "traceback"))
+        commands = (["plugins"], ["config", "validate", "--skip-paths"])
+        outcomes = [cli_outcome(command, source) for command in commands]
     finally:
         plugins.entry_points = real
         sys.path.remove(str(folder))
@@ -342,48 +367,17 @@ def config_case(rng: random.Random) -> list[str]:
 
 def run_config(overrides: list[str]) -> str:
     """'ok' (valid), 'error' (exit 2 with a message) or 'traceback'."""
-    import contextlib
-    import io
-
-    from imagine_core import plugins
-    from imagine_core.cli import main as cli
-
-    plugins.reset()
-    sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            code = cli(["config", "validate", *overrides])
-    except BaseException:
-        print(overrides)
-        traceback.print_exc(limit=3)
-        return "traceback"
-    return {0: "ok", 2: "error"}.get(code, "traceback")
-
-
-class Hang(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise Hang
+    return cli_outcome(["config", "validate", *overrides], overrides)
 
 
 def run_case(source: Path, policy: str, limit: int) -> str:
     """'ok', 'error' (one DataError: fine), 'contained' (a reader's unexpected error, kept
     from the user as one message), 'traceback', 'hang' or 'silent'."""
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(limit)
-    try:
-        result = Checker(policy).run(reader_for(str(source)))
-    except DataError as exc:  # an unexpected error the checker could only contain:
-        return "contained" if "cannot be listed" in exc.what else "error"
-    except Hang:
-        return "hang"
-    except Exception:
-        traceback.print_exc(limit=3)
-        return "traceback"
-    finally:
-        signal.alarm(0)
+    outcome, result = guarded(lambda: Checker(policy).run(reader_for(str(source))), limit)
+    if outcome == "error":  # an unexpected error the checker could only contain:
+        return "contained" if "cannot be listed" in result.what else "error"
+    if outcome:
+        return outcome
     # One 'skipped' issue per item left out; a box dropped under repair leaves its page in.
     if result.items - len(result.examples) > result.count("skipped"):
         return "silent"
