@@ -5,26 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Callable
 
 from imagine_core import __version__
-from imagine_core.errors import EXIT_USER_ERROR, ImagineError, debug_enabled
+from imagine_core.console import report_error
+from imagine_core.errors import ImagineError
 
 CORE_COMMANDS = ("run", "export", "config", "plugins")
-
-
-def report_error(exc: ImagineError) -> int:
-    from imagine_core.console import err
-
-    if debug_enabled():
-        err.print(
-            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), markup=False
-        )
-    err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
-    if not debug_enabled():
-        err.print("[dim](--debug or IMAGINE_DEBUG=1 shows the traceback)[/dim]")
-    return EXIT_USER_ERROR
 
 
 def build_parser(words: dict[str, str]) -> argparse.ArgumentParser:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
 from rich.console import Console
+
+from imagine_core.errors import EXIT_USER_ERROR, ImagineError, debug_enabled
 
 # Piped output (tests, `| less`) gets room for tables instead of rich's 80 columns.
 _WIDTH = None if os.environ.get("COLUMNS") else 160
@@ -57,3 +60,16 @@ def copied_to(log: TextIO) -> Iterator[None]:
     finally:
         for console in (out, err):
             console.file = None  # type: ignore[assignment]  # back to sys.stdout/stderr
+
+
+def report_error(exc: ImagineError) -> int:
+    """A user's mistake as one message on stderr (the traceback with --debug); the exit
+    code to end with."""
+    if debug_enabled():
+        err.print(
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), markup=False
+        )
+    err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    if not debug_enabled():
+        err.print("[dim](--debug or IMAGINE_DEBUG=1 shows the traceback)[/dim]")
+    return EXIT_USER_ERROR

@@ -31,10 +31,10 @@ class LabelMap:
 
     @classmethod
     def read(cls, path: str | Path) -> LabelMap:
-        from imagine_core.config.convert import read_text_file
+        from imagine_core import textproto
         from imagine_core.schema import label_map_class
 
-        message = read_text_file(path, label_map_class())
+        message = textproto.parse(textproto.read(path), label_map_class(), str(path))
         ids: dict[str, int] = {}
         display = {normalise(i.name): i.display_name for i in message.item if i.display_name}
         for item in message.item:

@@ -111,13 +111,16 @@ def publish_folder(tmp: Path, out: Path, *, replace: bool) -> None:
 
 def execute(pipeline: Message, run_dir: Path, plugins: LoadedPlugins) -> dict[str, float]:
     """Write the resolved pipeline.config, then run it on the configured runner."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(run_dir / "pipeline.config", to_text(pipeline))
-    require_components(pipeline, plugins)
     record = plugins.registry.get("runner", pipeline.hardware.type, where="hardware.type")
     runner = instantiate(record, pipeline.hardware, pipeline)
+    chief = getattr(runner, "chief", True)  # see Runner.chief
+    if chief:  # written first: a run that cannot start still shows what it was asked
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(run_dir / "pipeline.config", to_text(pipeline))
+    require_components(pipeline, plugins)
     metrics = runner.run(pipeline, run_dir)
-    # Again: components may have filled in what the config left open (num_classes).
-    write_atomic(run_dir / "pipeline.config", to_text(pipeline))
-    write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
+    if chief:
+        # Again: components may have filled in what the config left open (num_classes).
+        write_atomic(run_dir / "pipeline.config", to_text(pipeline))
+        write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
     return metrics

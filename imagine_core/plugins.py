@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
@@ -130,13 +131,27 @@ def _dist(ep: EntryPoint) -> tuple[str, str]:
 
 
 def _unknown_hooks(module: ModuleType) -> list[str]:
+    """Functions named like hooks that pluggy would pass over in silence: names no hook
+    has, and hooks without the ``@hookimpl`` mark."""
     known = {n for n in dir(hookspecs) if n.startswith("imagine_")}
     found = []
     for attr in dir(module):
-        if attr.startswith("imagine_") and attr not in known and callable(getattr(module, attr)):
+        if not attr.startswith("imagine_") or not callable(getattr(module, attr)):
+            continue
+        if attr not in known:
             hint = did_you_mean(attr, known)
             found.append(attr + (f" ({hint})" if hint else ""))
+        elif not hasattr(getattr(module, attr), f"{hookspecs.PROJECT}_impl"):
+            found.append(f"{attr} (not marked: decorate it with @imagine_core.hookimpl)")
     return found
+
+
+def _own_hook(manager: pluggy.PluginManager, hook: str, name: str) -> Callable[..., Any] | None:
+    """Plugin ``name``'s implementation of ``hook``, as pluggy registered it."""
+    for impl in getattr(manager.hook, hook).get_hookimpls():
+        if impl.plugin_name == name:
+            return impl.function
+    return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -204,6 +219,7 @@ def load_plugins() -> LoadedPlugins:
     for ep in _bundled_first(list(entry_points(group=GROUP))):
         dist = _dist(ep)
         if ep.name in blocked:
+            manager.set_blocked(ep.name)  # never imported, and refused if registered later
             loaded.disabled.append(ep.name)
             continue
         if ep.name in seen:
@@ -223,8 +239,8 @@ def load_plugins() -> LoadedPlugins:
         except CONTAINED as exc:  # a broken plugin must not break the CLI
             loaded.failed.append(_failure(ep.name, dist, exc))
             continue
-        dirs = _config_dirs(loaded, ep.name, dist, module)
-        if dirs is None or not _register_components(loaded, ep.name, dist, module):
+        dirs = _config_dirs(loaded, ep.name, dist)
+        if dirs is None or not _register_components(loaded, ep.name, dist):
             manager.unregister(module)
             continue
         loaded.plugins.append(PluginInfo(ep.name, dist[0], dist[1], module.__name__))
@@ -243,11 +259,9 @@ def _clash(name: str, dist: tuple[str, str], holder: str) -> PluginFailure:
     )
 
 
-def _config_dirs(
-    loaded: LoadedPlugins, name: str, dist: tuple[str, str], module: ModuleType
-) -> list[str] | None:
+def _config_dirs(loaded: LoadedPlugins, name: str, dist: tuple[str, str]) -> list[str] | None:
     """The plugin's config folders; None (and the plugin failed) when its hook raises."""
-    hook = getattr(module, "imagine_config_dirs", None)
+    hook = _own_hook(loaded.manager, "imagine_config_dirs", name)
     try:
         return [_config_dir(d) for d in (_contained(hook) or [])] if hook else []
     except UserInterrupt:
@@ -276,10 +290,10 @@ def _config_dir(entry: object) -> str:
     return text
 
 
-def _register_components(
-    loaded: LoadedPlugins, name: str, dist: tuple[str, str], module: ModuleType
-) -> bool:
-    hook = getattr(module, "imagine_register", None)
+def _register_components(loaded: LoadedPlugins, name: str, dist: tuple[str, str]) -> bool:
+    """Call the plugin's ``imagine_register``, crediting what it adds to the plugin;
+    False (and the plugin failed) when it raises."""
+    hook = _own_hook(loaded.manager, "imagine_register", name)
     if hook is None:
         return True
     try:

@@ -24,7 +24,7 @@ from imagine_core import __version__
 from imagine_core.config.compose import CONFIG_NAME, compose, finish, prepare_overrides
 from imagine_core.config.locations import conf_dir, register_resolvers
 from imagine_core.config.validate import build_pipeline, validate
-from imagine_core.console import copied_to, err, out
+from imagine_core.console import copied_to, err, out, report_error
 from imagine_core.errors import ConfigError, ImagineError
 from imagine_core.pipeline import RUN_SECTIONS, execute
 from imagine_core.plugins import get_plugins
@@ -143,8 +143,6 @@ def _run_job(cfg: DictConfig, hydra_cfg: Any) -> float | None:
         metrics = execute(pipeline, run_dir, plugins)
     except ImagineError as exc:
         # Hydra would print a traceback; a user's mistake gets one message and exit code 2.
-        from imagine_core.cli import report_error
-
         raise SystemExit(report_error(exc)) from None
     primary = metrics.get("primary")
     return float(primary) if primary is not None else None

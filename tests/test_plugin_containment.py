@@ -41,6 +41,7 @@ def third_party(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return install
 
 
+MARKED = "from imagine_core import hookimpl\n@hookimpl\n"
 HOOKED = """
 from imagine_core import hookimpl
 
@@ -56,10 +57,20 @@ def {hook}({args}):
         ("import sys\nsys.exit(3)\n", "SystemExit: 3"),
         ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
         ("raise ImportError('numpy 0.1 is required')\n", "numpy 0.1 is required"),
-        ("def imagine_config_dirs():\n    raise OSError('no such dir')\n", "no such dir"),
-        ("def imagine_register(registry):\n    raise SystemExit('bye')\n", "SystemExit: bye"),
+        (
+            MARKED + "def imagine_config_dirs():\n    raise OSError('no such dir')\n",
+            "no such dir",
+        ),
+        (
+            MARKED + "def imagine_register(registry):\n    raise SystemExit('bye')\n",
+            "SystemExit: bye",
+        ),
+        (
+            "def imagine_register(registry):\n    pass\n",
+            "imagine_register (not marked: decorate it with @imagine_core.hookimpl)",
+        ),
     ],
-    ids=["sys.exit", "KeyboardInterrupt", "ImportError", "config_dirs", "register"],
+    ids=["sys.exit", "KeyboardInterrupt", "ImportError", "config_dirs", "register", "unmarked"],
 )
 def test_a_plugin_failing_while_it_loads_is_named_and_every_command_works(
     cli, third_party, source, reason
@@ -160,7 +171,10 @@ def test_a_hook_answering_the_wrong_type_is_named(cli, third_party):
 
 
 def test_a_config_folder_that_does_not_exist_fails_its_plugin(cli, third_party):
-    third_party("nodir", "def imagine_config_dirs():\n    return ['pkg://no_such_pkg.conf']\n")
+    third_party(
+        "nodir",
+        MARKED + "def imagine_config_dirs():\n    return ['pkg://no_such_pkg.conf']\n",
+    )
     result = cli("config", "validate", "--skip-paths")
     assert result.code == 0  # the others work
     (failure,) = plugins.get_plugins().failed

@@ -5,10 +5,17 @@ from __future__ import annotations
 import pytest
 from conftest import run_imagine
 
-CHECK = (
-    "import sys; from imagine_core.cli import main; code = main(sys.argv[1:]); "
-    "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'; sys.exit(code)"
-)
+# --help ends in argparse's SystemExit: the check runs after it too.
+CHECK = """
+import sys
+from imagine_core.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as stop:
+    code = stop.code
+assert "{module}" not in sys.modules, "{module} was imported"
+sys.exit(code)
+"""
 
 
 @pytest.mark.parametrize(
@@ -17,9 +24,15 @@ CHECK = (
     ids=" ".join,
 )
 def test_command_does_not_import_tensorflow(args):
-    result = run_imagine(*args, code=CHECK)
+    result = run_imagine(*args, code=CHECK.format(module="tensorflow"))
     assert "tensorflow was imported" not in result.err
     assert result.code in (0, 2), result.err
+
+
+def test_the_check_sees_what_help_imports():
+    """The check itself can fail: every command imports json, --help included."""
+    result = run_imagine("--help", code=CHECK.format(module="json"))
+    assert "json was imported" in result.err
 
 
 def test_core_import_is_tensorflow_free():

@@ -17,11 +17,9 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from imagine_core.config.locations import conf_dir, register_resolvers
+from imagine_core.config.schema_paths import APP_KEYS, describe_key
 from imagine_core.errors import ConfigError, did_you_mean
 
-# Top-level keys that are not pipeline sections: the short sweep keys and helpers.
-KNOBS = ("lr", "steps", "batch_size")
-APP_KEYS = (*KNOBS, "pipeline", "data_dir", "hydra")
 # Which pipeline sections a config group writes: with pipeline=FILE, a group
 # chosen on the command line replaces these sections of the file.
 GROUP_SECTIONS = {
@@ -407,7 +405,6 @@ def hydra_error(exc: Exception, overrides: list[str]) -> ConfigError:
 
 
 def _override_error(key: str, text: str, overrides: list[str]) -> ConfigError:
-    from imagine_core.config.schema_paths import describe_key
 
     given = next((o for o in overrides if o.split("=", 1)[0].lstrip("+~") == key), key)
     if "not in struct" in text or "Key '" in text:

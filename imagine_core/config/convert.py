@@ -16,6 +16,7 @@ from google.protobuf import descriptor_pool, json_format, text_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from imagine_core import textproto
 from imagine_core.config.report import Problem, raise_problems
 from imagine_core.errors import ConfigError, did_you_mean
 from imagine_core.registry import Registry
@@ -239,54 +240,17 @@ def parse_text(text: str, message_class: type, source: str) -> Message:
     """Parse a text-format protobuf (``pipeline.config``); errors say file:line:column.
 
     Plugins are loaded first: their parameter messages (``params { [type…] {…} }``)
-    must be in the descriptor pool to be read.
+    must be in the descriptor pool to be read. (A label map, which has none, is read
+    with ``textproto`` alone: reading one loads no plugin.)
     """
     from imagine_core.plugins import get_plugins
 
     get_plugins()
-    message = message_class()
-    try:
-        text_format.Parse(text, message, descriptor_pool=descriptor_pool.Default())
-    except text_format.ParseError as exc:
-        raise _text_error(exc, source) from exc
-    return message
+    return textproto.parse(text, message_class, source)
 
 
 def read_text_file(path: str | Path, message_class: type) -> Message:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            "file not found", where=str(path), fix="check the path (relative to the current folder)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the file: {exc}", where=str(path)) from None
-    return parse_text(text, message_class, str(path))
-
-
-def _text_error(exc: text_format.ParseError, source: str) -> ConfigError:
-    line, column = exc.GetLine(), exc.GetColumn()
-    where = f"{source}:{line}:{column}" if line else source
-    message = str(exc)
-    if line and message.startswith(f"{line}:"):
-        message = message.split(" : ", 1)[-1]
-    fix = None
-    # "Message type "imagine.protos.Ssd" has no field named "matchr"."
-    if "has no field named" in message:
-        parts = message.split('"')
-        if len(parts) >= 4:
-            try:
-                desc = descriptor_pool.Default().FindMessageTypeByName(parts[1])
-                fix = did_you_mean(parts[3], desc.fields_by_name) or (
-                    "valid fields: " + ", ".join(sorted(desc.fields_by_name))
-                )
-            except KeyError:
-                pass
-        message = message.replace("imagine.protos.", "")
-    if "not found in descriptor pool" in message:
-        fix = "install the plugin that defines this parameter type (`imagine plugins` lists them)"
-    return ConfigError(message, where=where, fix=fix)
+    return parse_text(textproto.read(path), message_class, str(path))
 
 
 def to_text(message: Message) -> str:

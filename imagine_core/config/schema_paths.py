@@ -10,10 +10,13 @@ from google.protobuf.message import Message
 
 from imagine_core.errors import did_you_mean
 
+# Top-level keys that are not pipeline sections: the short sweep keys and helpers.
+KNOBS = ("lr", "steps", "batch_size")
+APP_KEYS = (*KNOBS, "pipeline", "data_dir", "hydra")
+
 
 def describe_key(key: str) -> tuple[bool, str]:
     """Whether ``key`` (dotted, indexes allowed) is a schema path; else a hint."""
-    from imagine_core.config.compose import APP_KEYS
     from imagine_core.schema import pipeline_class
 
     parts = [p for p in re.sub(r"\[\d+\]", "", key).split(".") if p and not p.isdigit()]

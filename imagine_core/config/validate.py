@@ -11,10 +11,10 @@ from pathlib import Path
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from imagine_core.config.compose import APP_KEYS, Composed
+from imagine_core.config.compose import Composed
 from imagine_core.config.convert import component_kind, dict_to_message
 from imagine_core.config.report import Problem, ValidationReport
-from imagine_core.config.schema_paths import set_leaf_paths
+from imagine_core.config.schema_paths import APP_KEYS, set_leaf_paths
 from imagine_core.errors import ConfigError, did_you_mean
 from imagine_core.plugins import LoadedPlugins
 from imagine_core.schema import pipeline_class, proto_module

@@ -10,6 +10,11 @@ from typing import Any
 class Runner(ABC):
     """Runs a pipeline on some hardware (a ``tf.distribute`` strategy)."""
 
+    #: False on a worker of a cluster that is not its chief: it trains in step with the
+    #: others but writes nothing into the run folder (the chief writes pipeline.config,
+    #: checkpoints, events and metrics.json), so workers sharing a folder never collide.
+    chief: bool = True
+
     @abstractmethod
     def run(self, pipeline: Any, run_dir: Path) -> dict[str, float]:
         """Train and evaluate; write into ``run_dir``; return the final metrics.

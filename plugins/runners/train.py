@@ -10,11 +10,16 @@ good checkpoint kept; Ctrl-C saves the current step first.
 from __future__ import annotations
 
 import math
+import re
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from imagine_core.console import err
 from imagine_core.errors import ImagineError
@@ -129,17 +134,29 @@ def set_precision(policy: str) -> None:
         err.print(f"mixed precision: {policy} (hardware.mixed_precision)")
 
 
-def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
+def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tuple[Any, LabelMap]:
+    """Train ``pipeline`` under ``strategy`` into ``run_dir``. A worker that is not the
+    ``chief`` trains in step with the others but keeps its checkpoints in a temporary
+    folder (tf.distribute has every worker save) and writes nothing into ``run_dir``."""
     import tensorflow as tf
     import tf_keras
 
     from imagine_plugins.tfrecord.pipeline import build_input, record_files
 
     config = pipeline.train_config
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise ImagineError(
+            f"batch_size {config.batch_size} cannot be split over {replicas} replicas",
+            where="train_config.batch_size",
+            fix=f"use a multiple of {replicas} (it is the global batch: each replica gets "
+            f"batch_size / {replicas})",
+        )
     files, label_map = record_files(pipeline.train_input_reader)
     record_glyph_heights(pipeline, files)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
+    if chief:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
     model_message = _model_message(pipeline)
     if not model_message.num_classes:
         model_message.num_classes = len(label_map)
@@ -164,19 +181,34 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
         checkpoint = tf.train.Checkpoint(
             step=step, optimizer=optimizer, **detector.checkpoint_items()
         )
-    manager = tf.train.CheckpointManager(
-        checkpoint, str(run_dir / "checkpoints"), max_to_keep=config.max_checkpoints_to_keep or 3
-    )
-    if manager.checkpoints:
-        _resume(checkpoint, manager, step)
+    keep = config.max_checkpoints_to_keep or 3
+    saved = tf.train.CheckpointManager(checkpoint, str(run_dir / "checkpoints"), max_to_keep=keep)
+    scratch = None if chief else tempfile.mkdtemp(prefix="imagine-worker-")
+    manager = saved if chief else tf.train.CheckpointManager(checkpoint, scratch, max_to_keep=1)
+    if saved.checkpoints:  # every worker resumes from the chief's (shared) run folder
+        _resume(checkpoint, saved, step)
     elif config.fine_tune_checkpoint:
         _fine_tune(detector, config, label_map)
+    _check_in_step(strategy, step)
 
     data, _ = build_input(pipeline, training=True, label_fn=getattr(detector, "label_fn", None))
+    if replicas > 1:  # each replica gets its share of every global batch
+        options = tf.data.Options()
+        # Every worker reads every file and keeps its share of the batches: works with a
+        # single TFRecord, which sharding by file could not split.
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
+        data = strategy.experimental_distribute_dataset(data.with_options(options))
     train_step = make_train_step(
-        detector, optimizer, step, config, jit_compile=pipeline.hardware.jit_compile
+        detector, optimizer, step, config, pipeline.hardware.jit_compile, strategy
     )
-    _loop(train_step, iter(data), step, schedule, manager, config, run_dir)
+    try:
+        events = run_dir / "train" if chief else None
+        _loop(train_step, iter(data), step, schedule, manager, config, events, strategy)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     if getattr(optimizer, "use_ema", False) and pipeline.eval_config.use_moving_averages:
         # The TF OD API evaluates the averaged weights: they replace the model's, and the
         # last checkpoint is rewritten with them, so that `imagine eval`, `imagine ocr` and
@@ -188,8 +220,11 @@ def train(pipeline: Any, run_dir: Path, strategy: Any) -> tuple[Any, LabelMap]:
                 continue
         manager.save(checkpoint_number=int(step.numpy()))
         err.print("evaluating the moving averages of the weights (eval_config.use_moving_averages)")
-    if pipeline.hardware.mixed_precision:
-        # Evaluation, like `imagine eval` and `imagine ocr`, runs the float32 model.
+    cluster = strategy.cluster_resolver is not None
+    if chief and (pipeline.hardware.mixed_precision or cluster):
+        # Evaluation, like `imagine eval` and `imagine ocr`, runs the float32 model, and
+        # the chief evaluates alone: reading the cluster's batch-norm statistics would
+        # wait on workers that have finished.
         from imagine_core.runs import restore
 
         set_precision("")
@@ -204,7 +239,7 @@ def _resume(checkpoint: Any, manager: Any, step: Any) -> None:
 
     for path in reversed(manager.checkpoints):
         try:
-            checkpoint.restore(path)
+            checkpoint.restore(path).expect_partial()  # slots restore when created
         except (tf.errors.OpError, IndexError, ValueError) as exc:
             reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
             err.print(f"[yellow]warning:[/yellow] checkpoint {path} is damaged ({reason})")
@@ -218,20 +253,51 @@ def _resume(checkpoint: Any, manager: Any, step: Any) -> None:
     )
 
 
-def make_train_step(
-    detector: Any, optimizer: Any, step: Any, config: Any, jit_compile: bool = False
-) -> Any:
-    """One compiled step: forward, losses (+ regularization), gradients (clipped), update.
-    ``jit_compile`` (``hardware.jit_compile``) compiles it with XLA: worth it on GPUs and
-    TPUs, several times slower on a CPU."""
+def _check_in_step(strategy: Any, step: Any) -> None:
+    """Workers that resumed from different steps would wait on each other for ever: the
+    run folder was not the same folder on every machine."""
     import tensorflow as tf
 
+    if strategy.num_replicas_in_sync == 1 or strategy.cluster_resolver is None:
+        return
+
+    @tf.function
+    def every_step():
+        return strategy.gather(strategy.run(lambda: tf.reshape(tf.identity(step), [1])), 0)
+
+    steps = every_step().numpy()
+    low, high = int(steps.min()), int(steps.max())
+    if low != high:
+        raise ImagineError(
+            f"the workers resumed from different steps ({low} and {high})",
+            where="hardware=multi_worker: the run folder",
+            fix="put the run folder (hydra.run.dir) on storage every worker sees, at the "
+            "same path, so that all resume from the chief's checkpoints",
+        )
+
+
+def make_train_step(
+    detector: Any,
+    optimizer: Any,
+    step: Any,
+    config: Any,
+    jit_compile: bool = False,
+    strategy: Any = None,
+) -> Any:
+    """One step on every replica of ``strategy``: forward, losses (+ regularization),
+    gradients summed over the replicas, clipped, update. ``jit_compile``
+    (``hardware.jit_compile``) compiles the forward and backward pass with XLA: worth it
+    on GPUs and TPUs, several times slower on a CPU."""
+    import tensorflow as tf
+
+    strategy = strategy or tf.distribute.get_strategy()
+    replicas = strategy.num_replicas_in_sync
     variables = detector.trainable_variables
     clip = config.gradient_clipping_by_norm
     scaling = hasattr(optimizer, "get_scaled_loss")  # a LossScaleOptimizer (mixed_float16)
 
     @tf.function(jit_compile=jit_compile or None)
-    def train_step(batch):
+    def forward_backward(batch):
         with tf.GradientTape() as tape:
             images, shapes = detector.preprocess(batch["image"])
             detector.provide_groundtruth(batch)
@@ -245,18 +311,38 @@ def make_train_step(
                 terms = [tf.cast(t, tf.float32) for t in detector.regularization_losses()]
                 losses["regularization"] = tf.add_n(terms)
                 total += losses["regularization"]
-            scaled = optimizer.get_scaled_loss(total) if scaling else total
+            # Summed over the replicas, these are the gradients of the global batch's mean.
+            share = total / replicas
+            scaled = optimizer.get_scaled_loss(share) if scaling else share
         gradients = tape.gradient(scaled, variables)
         if scaling:
             gradients = optimizer.get_unscaled_gradients(gradients)
+        return total, losses, gradients
+
+    def replica_step(batch):
+        total, losses, gradients = forward_backward(batch)
         # Backbone layers the feature maps do not use get no gradient: leave them out.
         pairs = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
         gradients = [g for g, _ in pairs]
+        if replicas > 1:  # summed before clipping, so the clip sees the global gradient
+            context = tf.distribute.get_replica_context()
+            gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
         if clip > 0:
             gradients, _ = tf.clip_by_global_norm(gradients, clip)
-        optimizer.apply_gradients(zip(gradients, [v for _, v in pairs], strict=True))
-        step.assign_add(1)
+        optimizer.apply_gradients(
+            zip(gradients, [v for _, v in pairs], strict=True), skip_gradients_aggregation=True
+        )
         return total, losses
+
+    @tf.function
+    def train_step(batch):
+        total, losses = strategy.run(replica_step, args=(batch,))
+        step.assign_add(1)
+
+        def mean(value):
+            return strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
+
+        return mean(total), {name: mean(value) for name, value in losses.items()}
 
     return train_step
 
@@ -265,13 +351,18 @@ class ClippedBoxes:
     """Counts the glyphs that did not fit a tile's padding (``max_number_of_boxes``) and
     says so once when it first happens and in total at the end: never clipped in silence."""
 
-    def __init__(self, max_boxes: int) -> None:
+    def __init__(self, max_boxes: int, strategy: Any = None) -> None:
         self.max_boxes, self.total, self.tiles = max_boxes, 0, 0
+        self.strategy = strategy  # a distributed batch holds one count per replica
 
     def add(self, batch: dict[str, Any], step: int) -> None:
+        import tensorflow as tf
+
         if "num_clipped_boxes" not in batch:
             return
-        counts = batch["num_clipped_boxes"].numpy()
+        strategy = self.strategy or tf.distribute.get_strategy()
+        local = strategy.experimental_local_results(batch["num_clipped_boxes"])
+        counts = np.concatenate([t.numpy() for t in local])
         if not counts.any():
             return
         if not self.total:
@@ -329,6 +420,26 @@ def _saved_when_interrupted(manager: Any, step: Any) -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def _cluster_failures(manager: Any) -> Iterator[None]:
+    """A worker of a cluster that stops (killed, its machine gone) makes tf.distribute's
+    health check abort the others' collectives: one message, not a traceback or a hang."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError) as exc:
+        tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:\d+", str(exc))))
+        who = ", ".join(tasks) or type(exc).__name__
+        kept = manager.latest_checkpoint or "none written yet"
+        raise ImagineError(
+            f"a worker of the cluster stopped answering ({who})",
+            where="hardware=multi_worker (TF_CONFIG)",
+            fix="start every worker again with the same command; training resumes from the "
+            f"last checkpoint ({kept})",
+        ) from None
+
+
 def _loop(
     train_step: Any,
     iterator: Any,
@@ -336,9 +447,11 @@ def _loop(
     schedule: Any,
     manager: Any,
     config: Any,
-    run_dir: Path,
+    events: Path | None,
+    strategy: Any,
 ) -> None:
-    """Steps until num_steps with the display, summaries, checkpoints and the NaN check."""
+    """Steps until num_steps with the display, summaries (into ``events``; none where it
+    is None), checkpoints and the NaN check."""
     import tensorflow as tf
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -346,7 +459,11 @@ def _loop(
     batch_size = config.batch_size
     every = max(1, config.checkpoint_every_n_steps or 1000)
     report = max(1, min(num_steps, 10**6) // 20)  # log lines when stderr is not a terminal
-    writer = tf.summary.create_file_writer(str(run_dir / "train"))
+    writer = (
+        tf.summary.create_file_writer(str(events))
+        if events is not None
+        else tf.summary.create_noop_writer()
+    )
     start_step = int(step.numpy())
     columns = (
         TextColumn("step {task.completed}/{task.total}"),
@@ -359,8 +476,8 @@ def _loop(
             "train", total=num_steps, completed=start_step, loss=math.nan, speed=0.0
         )
         started = time.perf_counter()
-        clipped = ClippedBoxes(config.max_number_of_boxes)
-        with _saved_when_interrupted(manager, step):
+        clipped = ClippedBoxes(config.max_number_of_boxes, strategy)
+        with _saved_when_interrupted(manager, step), _cluster_failures(manager):
             while int(step.numpy()) < num_steps:
                 batch = next(iterator)
                 total, losses = train_step(batch)

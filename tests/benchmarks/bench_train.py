@@ -124,7 +124,16 @@ def main() -> None:
         manager = tf.train.CheckpointManager(checkpoint, str(work / "ckpt"), max_to_keep=2)
         pipeline.train_config.num_steps = int(step.numpy()) + args.steps
         start = time.perf_counter()
-        _loop(train_step, iter(batches[5:]), step, schedule, manager, pipeline.train_config, work)
+        _loop(
+            train_step,
+            iter(batches[5:]),
+            step,
+            schedule,
+            manager,
+            pipeline.train_config,
+            work,
+            tf.distribute.get_strategy(),
+        )
         ours = args.steps * batch / (time.perf_counter() - start)
         print(
             f"default model, batch {batch} at 256 px: Model Garden's train step "
