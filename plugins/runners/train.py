@@ -206,20 +206,10 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
     try:
         events = run_dir / "train" if chief else None
         _loop(train_step, iter(data), step, schedule, manager, config, events, strategy)
+        _keep_moving_averages(pipeline, detector, optimizer, manager, step)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    if getattr(optimizer, "use_ema", False) and pipeline.eval_config.use_moving_averages:
-        # The TF OD API evaluates the averaged weights: they replace the model's, and the
-        # last checkpoint is rewritten with them, so that `imagine eval`, `imagine ocr` and
-        # `imagine export` see what the run's metrics measured.
-        for variable in detector.trainable_variables:
-            try:  # variables no gradient reached (unused backbone layers) have no average
-                optimizer.finalize_variable_values([variable])
-            except KeyError:
-                continue
-        manager.save(checkpoint_number=int(step.numpy()))
-        err.print("evaluating the moving averages of the weights (eval_config.use_moving_averages)")
     cluster = strategy.cluster_resolver is not None
     if chief and (pipeline.hardware.mixed_precision or cluster):
         # Evaluation, like `imagine eval` and `imagine ocr`, runs the float32 model, and
@@ -230,6 +220,23 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         set_precision("")
         detector = restore(run_dir)[1]
     return detector, label_map
+
+
+def _keep_moving_averages(
+    pipeline: Any, detector: Any, optimizer: Any, manager: Any, step: Any
+) -> None:
+    """The TF OD API evaluates the averaged weights: they replace the model's, and the
+    last checkpoint is rewritten with them, so that `imagine eval`, `imagine ocr` and
+    `imagine export` see what the run's metrics measured."""
+    if not (getattr(optimizer, "use_ema", False) and pipeline.eval_config.use_moving_averages):
+        return
+    for variable in detector.trainable_variables:
+        try:  # variables no gradient reached (unused backbone layers) have no average
+            optimizer.finalize_variable_values([variable])
+        except KeyError:
+            continue
+    manager.save(checkpoint_number=int(step.numpy()))
+    err.print("evaluating the moving averages of the weights (eval_config.use_moving_averages)")
 
 
 def _resume(checkpoint: Any, manager: Any, step: Any) -> None:
