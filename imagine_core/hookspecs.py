@@ -11,7 +11,7 @@ and implements any of the hooks below as module-level functions marked with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -112,4 +112,24 @@ def imagine_fit_pipeline(
                 return []
             pipeline.model.ssd.matcher.argmax_matcher.use_matmul_gather = True
             return [f"{path}=true (TPU)"]
+    """
+
+
+@hookspec
+def imagine_fill_from_pages(pipeline: TrainEvalPipelineConfig, pages: list[Any]) -> list[str]:
+    """Fill in what the pipeline learns from its training pages, before a model is built.
+
+    ``pages`` are up to 64 training pages, grey ``uint8`` numpy arrays ``[height, width]``,
+    decoded once by the runner. Leave what the user set (``HasField``); change ``pipeline``
+    in place and return one line per value filled (``"path=value (why)"``), printed and
+    kept in the run's pipeline.config. The OCR plugin measures the glyph heights that
+    ``imagine ocr`` rescales pages to::
+
+        @hookimpl
+        def imagine_fill_from_pages(pipeline, pages):
+            if pipeline.ocr.HasField("min_glyph_height"):
+                return []
+            low, high = measure(pages)
+            pipeline.ocr.min_glyph_height, pipeline.ocr.max_glyph_height = low, high
+            return [f"ocr.min_glyph_height={low:.1f} (measured on the training pages)"]
     """

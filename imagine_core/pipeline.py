@@ -10,11 +10,11 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from imagine_core.build import instantiate, require_fit
 from imagine_core.config.convert import to_text
 from imagine_core.config.validate import chosen_component, component_choices
 from imagine_core.errors import ComponentNotFoundError
 from imagine_core.plugins import LoadedPlugins
-from imagine_core.registry import ComponentRecord
 
 # What `imagine run` uses; `export` and `ocr` are for `imagine export` and `imagine ocr`.
 RUN_SECTIONS = (
@@ -47,32 +47,16 @@ def require_components(
         )
 
 
-def instantiate(record: ComponentRecord, slot: Message, pipeline: Message) -> Any:
-    """Call a component's factory with its typed config.
-
-    ``config`` is the component's own message: the params a plugin registered
-    (unpacked from ``params``), or the chosen oneof alternative for built-ins;
-    ``slot`` is the message that chose it (with shared fields such as
-    ``depth_multiplier``); ``pipeline`` is the whole pipeline.
-    """
-    config = None
-    if record.config_type is not None:
-        config = record.config_type()
-        params = (
-            getattr(slot, "params", None) if "params" in slot.DESCRIPTOR.fields_by_name else None
-        )
-        if params is not None and slot.HasField("params"):
-            params.Unpack(config)
-        elif "plugin" in slot.DESCRIPTOR.fields_by_name and slot.HasField("plugin"):
-            if slot.plugin.HasField("params"):
-                slot.plugin.params.Unpack(config)
-        elif record.name in slot.DESCRIPTOR.fields_by_name:
-            config.CopyFrom(getattr(slot, record.name))
-    return record.factory(config=config, slot=slot, pipeline=pipeline)
-
-
-def build(slot: Message, pipeline: Message, plugins: LoadedPlugins | None = None) -> Any:
-    """The component a slot message chooses (``matcher { argmax_matcher {…} }``), built."""
+def build(
+    slot: Message,
+    pipeline: Message,
+    plugins: LoadedPlugins | None = None,
+    *,
+    contract: type | None = None,
+    where: str = "",
+) -> Any:
+    """The component a slot message chooses (``matcher { argmax_matcher {…} }``), built,
+    and checked against ``contract``: what the caller will use of it."""
     from imagine_core.plugins import get_plugins
 
     plugins = plugins or get_plugins()
@@ -82,7 +66,11 @@ def build(slot: Message, pipeline: Message, plugins: LoadedPlugins | None = None
             f"{slot.DESCRIPTOR.name} chooses no component", fix="set one of its alternatives"
         )
     _, kind, name, _ = choice
-    return instantiate(plugins.registry.get(kind, name), slot, pipeline)
+    record = plugins.registry.get(kind, name)
+    part = instantiate(record, slot, pipeline)
+    if contract is not None:
+        require_fit(part, record, contract, where)
+    return part
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +27,13 @@ class ComponentRecord:
     distribution: str
     plugin: str
     description: str = ""
+    # Fields of this component's config message whose parts must fulfil these contracts
+    # (a meta-architecture's {"box_predictor": SsdBoxPredictor}): checked when it builds
+    # them and by `imagine config validate`.
+    needs: Mapping[str, type] = field(default_factory=dict)
+    # A dataset reader: whether a source (folder, file, pattern) is in its format, for
+    # commands that are given a source without --format.
+    claims: Callable[[str], bool] | None = None
 
     @property
     def config_type_name(self) -> str:
@@ -49,6 +56,8 @@ class Registry:
         factory: Callable[..., Any],
         config_type: type | None = None,
         description: str = "",
+        needs: Mapping[str, type] | None = None,
+        claims: Callable[[str], bool] | None = None,
     ) -> ComponentRecord:
         plugin, distribution = self._current
         if kind not in CONTRACTS:
@@ -64,6 +73,13 @@ class Registry:
                 f"config_type={config_type!r}, which is not a protobuf message class",
                 fix="pass the message class (e.g. from imagine_core.proto_loader.load_proto)",
             )
+        for part, contract in (needs or {}).items():
+            if not isinstance(contract, type):
+                raise ImagineError(
+                    f"plugin {plugin!r} ({distribution}) registers {kind} {name!r} needing "
+                    f"{contract!r} of its field {part!r}, which is no contract class",
+                    fix="map field names to classes of imagine_core.api (e.g. SsdBoxPredictor)",
+                )
         key = (kind, name)
         if key in self._records:
             other = self._records[key]
@@ -75,7 +91,15 @@ class Registry:
                 "IMAGINE_DISABLE_PLUGINS=<plugin name>",
             )
         record = ComponentRecord(
-            kind, name, factory, config_type, distribution, plugin, description
+            kind,
+            name,
+            factory,
+            config_type,
+            distribution,
+            plugin,
+            description,
+            dict(needs or {}),
+            claims,
         )
         self._records[key] = record
         return record

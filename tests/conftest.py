@@ -16,6 +16,7 @@ from imagine_core import plugins
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = Path(__file__).resolve().parent / "example_plugins"
+EXAMPLE_PLUGINS = ("wide", "broken", "csvmarks")
 # Copies of the TF Object Detection API sample configs (Apache-2.0) the schema must read.
 TFOD_CONFIGS = Path(__file__).resolve().parent / "data" / "tfod_configs"
 
@@ -72,10 +73,10 @@ def run_imagine(
 
 @pytest.fixture(scope="session")
 def example_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pip-install both example plugins into a target folder; return it."""
+    """pip-install the example plugins into a target folder; return it."""
     target = tmp_path_factory.mktemp("site")
     sources = tmp_path_factory.mktemp("sources")  # pip builds in-tree: keep tests/ clean
-    for name in ("wide", "broken"):
+    for name in EXAMPLE_PLUGINS:
         shutil.copytree(EXAMPLES / name, sources / name)
     subprocess.run(
         [
@@ -88,8 +89,7 @@ def example_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-build-isolation",
             "--target",
             str(target),
-            str(sources / "wide"),
-            str(sources / "broken"),
+            *(str(sources / name) for name in EXAMPLE_PLUGINS),
         ],
         check=True,
         capture_output=True,

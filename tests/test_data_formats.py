@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from data_helpers import LABELS, boxes_of, page
 
+from imagine_core.api import format_of, reader_for
 from imagine_core.labelmap import LabelMap
 from imagine_plugins.datatools.convert import convert, split_examples
-from imagine_plugins.datatools.formats import detect, reader_for
 
 
 @pytest.fixture
@@ -87,11 +87,11 @@ def test_different_seeds_split_differently(labelimg):
 
 
 def test_format_is_detected(labelimg, tmp_path):
-    assert detect(str(labelimg)) == "labelimg"
+    assert format_of(str(labelimg)) == "labelimg"
     convert(str(labelimg), tmp_path / "y", "yolo")
-    assert detect(str(tmp_path / "y" / "train")) == "yolo"
-    assert detect(str(tmp_path / "x.json")) == "coco"
-    assert detect(str(tmp_path / "train.record-?????-of-00010")) == "tfrecord"
+    assert format_of(str(tmp_path / "y" / "train")) == "yolo"
+    assert format_of(str(tmp_path / "x.json")) == "coco"
+    assert format_of(str(tmp_path / "train.record-?????-of-00010")) == "tfrecord"
 
 
 def test_convert_cli(cli, labelimg, tmp_path):

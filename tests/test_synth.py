@@ -111,7 +111,7 @@ def test_documented_few_shot_commands_run_with_no_eval_folder(tmp_path, cli):
     )
     assert run.code == 0, run.err[-3000:]
     assert "held out for evaluation" in run.err
-    assert "glyphs on the training pages" in run.err
+    assert "ocr.min_glyph_height=" in run.err and "the glyphs on the training pages" in run.err
     config = (tmp_path / "run" / "pipeline.config").read_text()
     assert "min_glyph_height" in config  # recorded: imagine ocr reads pages at that scale
     read = run_imagine(

@@ -15,7 +15,7 @@ from imagine_core.config.compose import Composed
 from imagine_core.config.convert import component_kind, dict_to_message
 from imagine_core.config.report import Problem, ValidationReport
 from imagine_core.config.schema_paths import APP_KEYS, set_leaf_paths
-from imagine_core.errors import ConfigError, did_you_mean
+from imagine_core.errors import ConfigError, ImagineError, did_you_mean
 from imagine_core.plugins import LoadedPlugins
 from imagine_core.schema import pipeline_class, proto_module
 
@@ -195,6 +195,37 @@ def validate(
             continue
         if not any(fnmatch.fnmatchcase(leaf, p) for p in patterns):
             report.unread_fields.append(leaf)
+    report.errors.extend(misfits(pipeline, plugins))
     for problems in plugins.call("imagine_check_pipeline", list_of=Problem, pipeline=pipeline):
         report.errors.extend(problems or [])
     return pipeline, report
+
+
+def misfits(pipeline: Message, plugins: LoadedPlugins) -> Iterator[Problem]:
+    """Parts that do not fit what their meta-architecture (any component declaring
+    ``needs``) uses of them: each part is created — cheap, its TensorFlow model comes
+    from its ``build`` — and checked against the contract, naming what it lacks."""
+    from imagine_core.build import instantiate, require_fit
+
+    for path, kind, name, _ in component_choices(pipeline):
+        record = plugins.registry.find(kind, name)
+        if record is None or not record.needs:
+            continue
+        owner = _message_at(pipeline, re.sub(r"\.(type|plugin\.name)$", "", path))
+        for field, contract in record.needs.items():
+            slot, where = getattr(owner, field), f"{path}.{field}"
+            choice = chosen_component(slot)
+            part = choice and plugins.registry.find(choice[1], choice[2])
+            if part is None:
+                continue  # reported as a missing component
+            try:
+                require_fit(instantiate(part, slot, pipeline), part, contract)
+            except ImagineError as exc:
+                yield Problem(where, exc.what, exc.fix or "")
+
+
+def _message_at(message: Message, path: str) -> Message:
+    for name, index in re.findall(r"(\w+)(?:\[(\d+)\])?", path):
+        message = getattr(message, name)
+        message = message[int(index)] if index else message
+    return message

@@ -20,7 +20,9 @@ from imagine_core.contracts.model import (
     Loss,
     Matcher,
     MetaArchitecture,
+    RcnnBoxPredictor,
     SimilarityCalculator,
+    SsdBoxPredictor,
 )
 from imagine_core.contracts.ocr import (
     Detector,
@@ -33,12 +35,13 @@ from imagine_core.contracts.ocr import (
     Word,
     Writer,
 )
-from imagine_core.contracts.training import LearningRate, Optimizer, Runner
+from imagine_core.contracts.training import InputPipeline, LearningRate, Optimizer, Runner
 
 CONTRACTS: dict[str, type] = {
     "dataset_reader": DatasetReader,
     "dataset_writer": DatasetWriter,
     "augmentation": Augmentation,
+    "input_pipeline": InputPipeline,
     "meta_architecture": MetaArchitecture,
     "feature_extractor": FeatureExtractor,
     "image_resizer": ImageResizer,
@@ -77,6 +80,7 @@ __all__ = [
     "FeatureExtractor",
     "Glyph",
     "ImageResizer",
+    "InputPipeline",
     "LearningRate",
     "Line",
     "Loss",
@@ -85,9 +89,11 @@ __all__ = [
     "Optimizer",
     "Page",
     "PageReader",
+    "RcnnBoxPredictor",
     "Region",
     "Runner",
     "SimilarityCalculator",
+    "SsdBoxPredictor",
     "TextAssembler",
     "Word",
     "Writer",

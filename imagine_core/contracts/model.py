@@ -60,11 +60,29 @@ class MetaArchitecture(ABC):
 
 
 class FeatureExtractor(ABC):
-    """The backbone (and neck) turning images into feature maps."""
+    """The backbone (and neck) turning images into feature maps, as ``tf_keras`` models.
+
+    Both meta-architectures call :meth:`build` once with their anchor generator's levels
+    and read the attributes below; nothing else of the extractor is used, so this is the
+    whole interface a plugin implements.
+    """
+
+    #: Image sides are padded to a multiple of this; ``None``: ``2**max_level`` (an FPN
+    #: adds maps of exact halves). SAME-padded stride-2 layers take any size: 1.
+    size_multiple: int | None = None
+    #: Faster R-CNN only: the layers every cropped region goes through before the box
+    #: predictor (a Keras model, set by :meth:`build`), or None for none.
+    box_classifier: Any = None
+    #: Faster R-CNN only: hidden fully connected layers the box predictor adds, and width.
+    fc_layers: int = 0
+    fc_dims: int = 1024
 
     @abstractmethod
-    def __call__(self, images: Any, training: bool = False) -> dict[str, Any]:
-        """Return feature maps keyed by level ('3', '4', …) or name."""
+    def build(self, min_level: int, max_level: int) -> tuple[Any, Any]:
+        """Return ``(backbone, decoder)``: ``backbone(images)`` gives ``{"3": map, …}``
+        keyed by level (stride ``2**level``); ``decoder`` maps that to every level
+        ``min_level..max_level`` (one depth for all: the RetinaNet head is shared), or is
+        None where the backbone's maps already are those."""
 
 
 class ImageResizer(ABC):
@@ -74,6 +92,18 @@ class ImageResizer(ABC):
 
 
 class AnchorGenerator(ABC):
+    """Anchors per feature level; the meta-architectures size their heads by its
+    levels and by how many anchors sit at one location."""
+
+    min_level: int
+    max_level: int
+    aspect_ratios: list[float]
+
+    @property
+    @abstractmethod
+    def per_location(self) -> Any:
+        """Anchors at one location: an int, or ``{"3": n, …}`` per level."""
+
     @abstractmethod
     def __call__(self, image_size: tuple[int, int]) -> Any:
         """Return anchors for an input of this size, ``[N, 4]`` or by level."""
@@ -102,9 +132,41 @@ class Matcher(ABC):
 
 
 class BoxPredictor(ABC):
+    """The heads that predict classes and boxes. Each meta-architecture builds them its
+    own way: see :class:`SsdBoxPredictor` and :class:`RcnnBoxPredictor`."""
+
     @abstractmethod
-    def __call__(self, features: dict[str, Any], training: bool = False) -> dict[str, Any]:
-        """Return 'box_encodings' and 'class_predictions' for the feature maps."""
+    def build(self, *args: Any) -> Any:
+        """Return the head (a ``tf_keras`` layer) for the meta-architecture."""
+
+
+class SsdBoxPredictor(BoxPredictor):
+    """A box predictor of the ``ssd`` meta-architecture (RetinaNet, classic SSD)."""
+
+    @abstractmethod
+    def build(
+        self, min_level: int, max_level: int, num_classes: int, anchors_per_location: Any
+    ) -> Any:
+        """Return a layer taking ``{"3": map, …}`` to ``(class logits, box encodings)``,
+        each ``{level: [batch, h, w, anchors * (num_classes | 4)]}`` (as Model Garden's
+        RetinaNetHead); ``num_classes`` counts the background."""
+
+
+class RcnnBoxPredictor(BoxPredictor):
+    """The second-stage box predictor of the ``faster_rcnn`` meta-architecture."""
+
+    #: One box code for all classes, rather than one per class.
+    class_agnostic: bool = False
+
+    @abstractmethod
+    def build(self, num_classes: int, fc_layers: int, fc_dims: int) -> Any:
+        """Return a layer taking cropped region features ``[batch, regions, h, w, c]`` to
+        ``(class logits, box codes)`` (as Model Garden's DetectionHead), adding
+        ``fc_layers`` hidden layers of ``fc_dims`` (the feature extractor's)."""
+
+    @abstractmethod
+    def dropout(self) -> Any:
+        """The layer applied to region features before the head, or None when off."""
 
 
 class Loss(ABC):

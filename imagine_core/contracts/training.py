@@ -1,4 +1,4 @@
-"""Contracts of training: where it runs and how parameters are updated."""
+"""Contracts of training: where it runs, what it reads, how parameters are updated."""
 
 from __future__ import annotations
 
@@ -33,4 +33,33 @@ class Optimizer(ABC):
 class LearningRate(ABC):
     @abstractmethod
     def __call__(self, step: Any) -> Any:
-        """Return the learning rate at ``step``."""
+        """Return the learning rate at ``step`` (logged as a summary)."""
+
+    @abstractmethod
+    def keras(self) -> Any:
+        """The same schedule as a ``tf_keras`` LearningRateSchedule: the optimizer's."""
+
+
+class InputPipeline(ABC):
+    """What runners train and evaluate on: an input reader's examples, checked, turned
+    into batches (the TF OD API's input pipeline; the tfrecord plugin's caches TFRecords
+    and reads them with tf.data)."""
+
+    @abstractmethod
+    def records(self, reader_config: Any) -> tuple[list[Path], Any]:
+        """The record files of one input reader (converted once and cached) and its
+        label map (None when neither the reader nor ``label_map_path`` gives one)."""
+
+    @abstractmethod
+    def dataset(
+        self,
+        pipeline: Any,
+        *,
+        training: bool,
+        batch_size: int | None = None,
+        eval_index: int = 0,
+        label_fn: Any = None,
+    ) -> tuple[Any, Any]:
+        """``(tf.data.Dataset, LabelMap)``: batches of dicts with ``image``,
+        ``groundtruth_boxes``, ``groundtruth_classes``, ``num_groundtruth_boxes`` and
+        ``true_image_shape``; ``label_fn(example)`` adds a model's own targets."""

@@ -12,11 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imagine_core import hookimpl
-from imagine_core.contracts import IGNORE, Box, DatasetReader, DatasetWriter, Example
-from imagine_core.errors import DataError
-from imagine_core.files import JSON_LIMIT, decode_text, read_bytes
-from imagine_core.labelmap import normalise
+from imagine_core.api import (
+    IGNORE,
+    JSON_LIMIT,
+    Box,
+    DataError,
+    DatasetReader,
+    DatasetWriter,
+    Example,
+    decode_text,
+    hookimpl,
+    normalise,
+    read_bytes,
+)
 
 MAX_NAME = 4096  # bytes in a file_name; a file system allows 255 per folder or file
 
@@ -254,7 +262,7 @@ class CocoWriter(DatasetWriter):
 
 @hookimpl
 def imagine_register(registry):
-    from imagine_core.schema import proto_module
+    from imagine_core.api import proto_module
 
     registry.add(
         "dataset_reader",
@@ -263,6 +271,7 @@ def imagine_register(registry):
             list(config.input_path), config.image_dir
         ),
         config_type=proto_module("input_reader").CocoInputReader,
+        claims=lambda source: Path(source).suffix.lower() == ".json",
         description="COCO detection JSON",
     )
     registry.add(

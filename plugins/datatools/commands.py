@@ -5,16 +5,28 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from imagine_core.console import err, out
-from imagine_core.contracts import Command
-from imagine_core.labelmap import LabelMap
-from imagine_plugins.datatools.checks import POLICIES, Checker
-from imagine_plugins.datatools.formats import READERS, reader_for
+from imagine_core.api import (
+    POLICIES,
+    Checker,
+    Command,
+    LabelMap,
+    err,
+    out,
+    reader_for,
+    reader_formats,
+    writer_names,
+)
 
 
 def _source_arguments(parser: argparse.ArgumentParser, on_error: str = "strict") -> None:
-    parser.add_argument("source", help="a LabelImg or YOLO folder, a COCO JSON file, or TFRecords")
-    parser.add_argument("--format", choices=sorted(READERS), help="the source format (guessed)")
+    formats = sorted(reader_formats())
+    parser.add_argument(
+        "source",
+        help="a folder, file or pattern in a format a loaded reader reads: " + ", ".join(formats),
+    )
+    parser.add_argument(
+        "--format", choices=formats, help="the source format (default: the reader that claims it)"
+    )
     parser.add_argument(
         "--on-error",
         choices=POLICIES,
@@ -53,11 +65,14 @@ class DataCheck(Command):
 
 
 class DataConvert(Command):
-    help = "convert between LabelImg, YOLO, COCO and TFRecord; split; write label_map.pbtxt"
+    help = (
+        "convert between the formats of the loaded readers and writers (LabelImg, YOLO, "
+        "COCO, TFRecord …); split; write label_map.pbtxt"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         _source_arguments(parser)
-        parser.add_argument("--to", required=True, help="tfrecord, coco, labelimg or yolo")
+        parser.add_argument("--to", required=True, help=", ".join(writer_names()))
         parser.add_argument("out", type=Path, help="the output folder")
         parser.add_argument("--shards", type=int, default=1, help="TFRecord shards per split")
         parser.add_argument("--split", help="hold out a fraction, e.g. val=0.1")
@@ -122,7 +137,7 @@ class DataDemo(Command):
         parser.add_argument("--seed", type=int, help="(0)")
 
     def run(self, args: argparse.Namespace) -> int:
-        from imagine_core.errors import ImagineError
+        from imagine_core.api import ImagineError
         from imagine_plugins.datatools.demo.corpus import write_corpus
         from imagine_plugins.datatools.demo.reader import style_of
         from imagine_plugins.datatools.plugin import demo_messages
@@ -211,10 +226,8 @@ class DataSynth(Command):
 
         from rich.progress import track
 
-        from imagine_core.errors import ImagineError
-        from imagine_plugins.datatools.checks import labels_of
+        from imagine_core.api import ImagineError, labels_of, writer_for
         from imagine_plugins.datatools.convert import refuse_output_over_source
-        from imagine_plugins.datatools.formats import writer_for
         from imagine_plugins.datatools.synth import (
             labels_for,
             marked_pages,

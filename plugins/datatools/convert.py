@@ -6,12 +6,17 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagine_core.console import err
-from imagine_core.contracts import Example
-from imagine_core.errors import DataError
-from imagine_core.labelmap import LabelMap
-from imagine_plugins.datatools.checks import Checker, CheckResult, labels_of
-from imagine_plugins.datatools.formats import reader_for, writer_for
+from imagine_core.api import (
+    Checker,
+    CheckResult,
+    DataError,
+    Example,
+    LabelMap,
+    err,
+    labels_of,
+    reader_for,
+    writer_for,
+)
 
 
 def parse_split(text: str | None) -> tuple[str, float] | None:

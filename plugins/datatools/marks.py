@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from imagine_core.contracts import IGNORE, Box, Example
+from imagine_core.api import IGNORE, Box, Example
 
 
 @dataclass

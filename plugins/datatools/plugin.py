@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagine_core import hookimpl
+from imagine_core.api import hookimpl
 
 
 @hookimpl
@@ -31,7 +31,7 @@ def imagine_register(registry):
 
 
 def demo_messages():
-    from imagine_core.proto_loader import load_proto
+    from imagine_core.api import load_proto
 
     return load_proto("imagine_plugins.datatools", "demo.proto")
 

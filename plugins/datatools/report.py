@@ -9,8 +9,7 @@ from collections import Counter
 from rich.table import Table
 from rich.text import Text
 
-from imagine_core.console import out
-from imagine_plugins.datatools.checks import CheckResult
+from imagine_core.api import CheckResult, out
 
 
 def describe_label(label: str) -> Text:

@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from imagine_core.contracts import Box, Example
-from imagine_core.errors import ImagineError
+from imagine_core.api import Box, Example, ImagineError
 from imagine_plugins.datatools.demo.degrade import degrade
 from imagine_plugins.datatools.marks import (
     Glyph,

@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from imagine_core.contracts import Evaluator
-from imagine_core.errors import ConfigError
+from imagine_core.api import ConfigError, Evaluator
 
 IOU_THRESHOLD = 0.5
 SHOWN_CLASSES = 20  # rows of the per-class table; every class is in eval.json on request

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from imagine_core.contracts import Evaluator
+from imagine_core.api import Evaluator
 
 MAX_DETECTIONS = 1000  # a page holds hundreds of glyphs; COCO's default of 100 is too few
 
@@ -148,7 +148,7 @@ class CharacterErrorRate(Evaluator):
         self.top = 15  # confusions listed by tables()
 
     def read(self, boxes: Any, labels: Any, scores: Any = None) -> str:
-        from imagine_core.contracts import Glyph
+        from imagine_core.api import Glyph
 
         scores = [1.0] * len(labels) if scores is None else scores
         glyphs = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagine_core import hookimpl
+from imagine_core.api import hookimpl
 
 
 def _coco(config=None, slot=None, pipeline=None):
@@ -13,9 +13,7 @@ def _coco(config=None, slot=None, pipeline=None):
 
 def _cer(config=None, slot=None, pipeline=None):
     """Reads text as `imagine ocr` does: the pipeline's text assembler, score and direction."""
-    from imagine_core.pipeline import instantiate
-    from imagine_core.plugins import get_plugins
-    from imagine_core.schema import proto_module
+    from imagine_core.api import get_plugins, instantiate, proto_module
     from imagine_plugins.evaluation.metrics import CharacterErrorRate
 
     ocr = pipeline.ocr if pipeline is not None else proto_module("ocr").Ocr()

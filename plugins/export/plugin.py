@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagine_core import hookimpl
+from imagine_core.api import hookimpl
 
 
 def _saved_model(config=None, slot=None, pipeline=None):

@@ -26,8 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Exporter
-from imagine_core.errors import ImagineError
+from imagine_core.api import Exporter, ImagineError
 from imagine_plugins.export.page_graph import Tiling, read_page
 from imagine_plugins.export.staging import prepare, staged
 

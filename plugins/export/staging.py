@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from imagine_core.config.convert import to_text
-from imagine_core.pipeline import publish_folder
+from imagine_core.api import publish_folder, to_text
 
 
 def prepare(settings: Any, checkpoint: Path, pipeline: Any) -> tuple[Any, Any, int]:
     """The run's model with the checkpoint's weights, its label map, and the tile size
     (``ocr.tile_size``, else the model's input size, as a multiple of its stride)."""
-    from imagine_core.runs import input_size, restore
+    from imagine_core.api import input_size, restore
 
     _, model, label_map = restore(checkpoint.parent.parent, checkpoint)
     stride = model.stride()

@@ -19,8 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Exporter
-from imagine_core.errors import ImagineError
+from imagine_core.api import Exporter, ImagineError
 from imagine_plugins.export.staging import prepare, staged
 
 FILE = "model.tflite"
@@ -112,7 +111,7 @@ def training_tiles(pipeline: Any, size: int, count: int = CALIBRATION_TILES) -> 
     import numpy as np
     from PIL import Image
 
-    from imagine_core.pipeline import build
+    from imagine_core.api import build
 
     rng = np.random.default_rng(0)
     pages = []

@@ -6,11 +6,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from imagine_core import hookimpl
-from imagine_core.console import err
-from imagine_core.contracts import DatasetReader, DatasetWriter, Example
-from imagine_core.errors import DataError
-from imagine_core.labelmap import LabelMap
+from imagine_core.api import (
+    DataError,
+    DatasetReader,
+    DatasetWriter,
+    Example,
+    LabelMap,
+    err,
+    hookimpl,
+)
 from imagine_plugins.labelimg.voc import parse_voc, voc_xml
 from imagine_plugins.labelimg.yolo import parse_yolo, read_classes, yolo_lines
 
@@ -186,9 +190,19 @@ def _reader(cls: type) -> Any:
     )
 
 
+def _voc_folder(source: str) -> bool:
+    path = Path(source).expanduser()
+    return path.is_dir() and not _yolo_folder(source) and any(path.glob("*.xml"))
+
+
+def _yolo_folder(source: str) -> bool:
+    path = Path(source).expanduser()  # a folder or FIFO there is refused by the reader
+    return path.is_dir() and (path / "classes.txt").exists()
+
+
 @hookimpl
 def imagine_register(registry):
-    from imagine_core.schema import proto_module
+    from imagine_core.api import proto_module
 
     messages = proto_module("input_reader")
     registry.add(
@@ -196,6 +210,7 @@ def imagine_register(registry):
         "labelimg_input_reader",
         factory=_reader(LabelImgReader),
         config_type=messages.LabelImgInputReader,
+        claims=_voc_folder,
         description="LabelImg Pascal VOC: images with an XML file beside each",
     )
     registry.add(
@@ -203,6 +218,7 @@ def imagine_register(registry):
         "yolo_input_reader",
         factory=_reader(YoloReader),
         config_type=messages.YoloInputReader,
+        claims=_yolo_folder,
         description="LabelImg YOLO: classes.txt and a .txt beside each image",
     )
     registry.add(

@@ -12,10 +12,15 @@ from pathlib import Path
 
 from lxml import etree
 
-from imagine_core.contracts import Box, Example
-from imagine_core.errors import DataError
-from imagine_core.files import ANNOTATION_LIMIT, read_bytes, read_text
-from imagine_core.labelmap import normalise
+from imagine_core.api import (
+    ANNOTATION_LIMIT,
+    Box,
+    DataError,
+    Example,
+    normalise,
+    read_bytes,
+    read_text,
+)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 

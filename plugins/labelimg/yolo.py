@@ -7,10 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from imagine_core.contracts import IGNORE, Box, Example
-from imagine_core.errors import DataError
-from imagine_core.files import read_text
-from imagine_core.labelmap import LabelMap, normalise
+from imagine_core.api import IGNORE, Box, DataError, Example, LabelMap, normalise, read_text
 from imagine_plugins.labelimg.voc import image_beside
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from imagine_core.contracts import AnchorGenerator, BoxPredictor, FeatureExtractor
+from imagine_core.api import AnchorGenerator, FeatureExtractor, SsdBoxPredictor
 from imagine_plugins.models.parts import ACTIVATIONS, l2, norm_activation
 
 FIRST_LEVEL = 4  # the first feature map has stride 16
@@ -194,7 +194,7 @@ class ClassicSsdExtractor(FeatureExtractor):
         return self.backbone, self.decoder
 
 
-class ConvolutionalPredictor(BoxPredictor):
+class ConvolutionalPredictor(SsdBoxPredictor):
     """``convolutional_box_predictor``: on every map its own layers — optional
     ``num_layers_before_predictor`` convolutions, dropout, then box and class convolutions
     of ``kernel_size`` (class bias ``class_prediction_bias_init``)."""

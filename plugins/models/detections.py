@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.contracts import MetaArchitecture
+from imagine_core.api import MetaArchitecture
 
 # ImageNet statistics, as Model Garden normalises its inputs.
 MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)

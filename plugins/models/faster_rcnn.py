@@ -14,8 +14,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from imagine_core.contracts import BoxPredictor
-from imagine_core.errors import ImagineError
+from imagine_core.api import ImagineError, RcnnBoxPredictor
 from imagine_plugins.models.detections import KerasDetector, as_float32, pixel_boxes, to_contract
 from imagine_plugins.models.matchers import target_gather
 from imagine_plugins.models.retinanet import NMS_VERSION
@@ -42,13 +41,14 @@ def float32_heads() -> tuple[type, type]:
     return RPNHead, DetectionHead
 
 
-class MaskRcnnBoxPredictor(BoxPredictor):
+class MaskRcnnBoxPredictor(RcnnBoxPredictor):
     """``mask_rcnn_box_predictor`` (boxes only): Model Garden's DetectionHead on the box
     classifier's features, class logits and per-class box codes (one shared box with
     ``share_box_across_classes``); dropout before it with ``use_dropout``."""
 
     def __init__(self, config: Any):
         self.config = config
+        self.class_agnostic = config.share_box_across_classes
         self.head = None
 
     def build(self, num_classes: int, fc_layers: int, fc_dims: int) -> Any:
@@ -129,8 +129,9 @@ class FasterRcnnDetector(KerasDetector):
             roi_sampler,
         )
 
-        from imagine_core.pipeline import build
+        from imagine_core.api import build
         from imagine_plugins.models.parts import l2, norm_activation
+        from imagine_plugins.models.plugin import FASTER_RCNN_NEEDS
 
         self.fr = fr
         self.num_classes = fr.num_classes
@@ -160,22 +161,14 @@ class FasterRcnnDetector(KerasDetector):
                 where="model.faster_rcnn.number_of_stages",
                 fix="use 2 (a region proposal network alone is not a glyph detector)",
             )
-        self.anchor_generator = build(fr.first_stage_anchor_generator, pipeline)
-        extractor = self.extractor = build(fr.feature_extractor, pipeline)
-        predictor = build(fr.second_stage_box_predictor, pipeline)
-        required = (
-            (extractor, f"the feature extractor {fr.feature_extractor.type!r}", "box_classifier"),
-            (predictor, "the second stage box predictor", "dropout"),
-            (self.anchor_generator, "the first stage anchor generator", "per_location"),
-        )
-        for part, name, needs in required:
-            if not hasattr(part, needs):
-                raise ImagineError(
-                    f"{name} cannot be part of the faster_rcnn meta-architecture: "
-                    f"it has no {needs}",
-                    where="model.faster_rcnn",
-                    fix="see docs/models.md: what a part of a Faster R-CNN needs",
-                )
+
+        def part(name: str) -> Any:
+            where = f"model.faster_rcnn.{name}"
+            return build(getattr(fr, name), pipeline, contract=FASTER_RCNN_NEEDS[name], where=where)
+
+        self.anchor_generator = part("first_stage_anchor_generator")
+        extractor = self.extractor = part("feature_extractor")
+        predictor = part("second_stage_box_predictor")
         self.min_level = self.anchor_generator.min_level
         self.max_level = self.anchor_generator.max_level
         backbone, decoder = extractor.build(self.min_level, self.max_level)
@@ -219,7 +212,7 @@ class FasterRcnnDetector(KerasDetector):
             nms_version="v2" if fr.use_static_shapes else NMS_VERSION,  # v2: padded, static
             use_sigmoid_probability=post.score_converter == post.SIGMOID,
         )
-        self.class_agnostic = predictor.config.share_box_across_classes
+        self.class_agnostic = predictor.class_agnostic
         self.model = maskrcnn_model.MaskRCNNModel(
             backbone=backbone,
             decoder=decoder,

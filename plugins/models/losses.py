@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.contracts import Loss
+from imagine_core.api import Loss
 
 
 class AnchorLoss(Loss):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.contracts import Matcher
+from imagine_core.api import Matcher
 
 
 def target_gather(use_matmul: bool) -> Any:

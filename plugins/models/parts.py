@@ -10,15 +10,15 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from imagine_core.contracts import (
+from imagine_core.api import (
     AnchorGenerator,
     BoxCoder,
-    BoxPredictor,
     FeatureExtractor,
+    ImagineError,
     Matcher,
     SimilarityCalculator,
+    SsdBoxPredictor,
 )
-from imagine_core.errors import ImagineError
 from imagine_plugins.models.matchers import target_gather
 
 BACKBONES = {
@@ -111,7 +111,7 @@ class FpnFeatureExtractor(FeatureExtractor):
         return self.decoder(self.backbone(images, training=training), training=training)
 
 
-class WeightSharedPredictor(BoxPredictor):
+class WeightSharedPredictor(SsdBoxPredictor):
     """RetinaNet's heads: the same convolutions on every level."""
 
     def __init__(self, config: Any):

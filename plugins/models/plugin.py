@@ -4,8 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core import hookimpl
+from imagine_core.api import (
+    AnchorGenerator,
+    FeatureExtractor,
+    RcnnBoxPredictor,
+    SsdBoxPredictor,
+    hookimpl,
+)
 from imagine_plugins.models import classic_ssd, losses, matchers, parts, rcnn_extractors
+
+# What each meta-architecture uses of the parts its config chooses (checked when it
+# builds them, and by `imagine config validate` before anything is built).
+SSD_NEEDS = {
+    "feature_extractor": FeatureExtractor,
+    "box_predictor": SsdBoxPredictor,
+    "anchor_generator": AnchorGenerator,
+}
+FASTER_RCNN_NEEDS = {
+    "feature_extractor": FeatureExtractor,
+    "second_stage_box_predictor": RcnnBoxPredictor,
+    "first_stage_anchor_generator": AnchorGenerator,
+}
 
 LOSSES = {
     "weighted_sigmoid": (losses.WeightedSigmoidLoss, "WeightedSigmoidClassificationLoss"),
@@ -16,7 +35,7 @@ LOSSES = {
 
 
 def _message(module: str, name: str) -> Any:
-    from imagine_core.schema import proto_module
+    from imagine_core.api import proto_module
 
     return getattr(proto_module(module), name)
 
@@ -51,6 +70,7 @@ def imagine_register(registry):
         "ssd",
         factory=_detector,
         config_type=_message("ssd", "Ssd"),
+        needs=SSD_NEEDS,
         description="RetinaNet-family SSD (FPN features, multiscale anchors, shared heads) "
         "built with Model Garden",
     )
@@ -59,6 +79,7 @@ def imagine_register(registry):
         "faster_rcnn",
         factory=_faster_rcnn,
         config_type=_message("faster_rcnn", "FasterRcnn"),
+        needs=FASTER_RCNN_NEEDS,
         description="two-stage Faster R-CNN on Model Garden's Mask R-CNN (no masks)",
     )
     for name, (kind, model_id, fpn) in rcnn_extractors.EXTRACTORS.items():

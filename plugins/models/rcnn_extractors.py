@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.contracts import FeatureExtractor
-from imagine_core.errors import ImagineError
+from imagine_core.api import FeatureExtractor, ImagineError
 from imagine_plugins.models.parts import l2, norm_activation
 
 # name -> (Model Garden backbone, model id, with an FPN)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.errors import ImagineError
 from imagine_plugins.models.detections import KerasDetector, as_float32, pixel_boxes, to_contract
 from imagine_plugins.models.losses import HardExampleMiner
 
@@ -33,26 +32,18 @@ class RetinaNetDetector(KerasDetector):
         from official.vision.modeling.layers import detection_generator
         from official.vision.ops import target_gather
 
-        from imagine_core.pipeline import build
+        from imagine_core.api import build
+        from imagine_plugins.models.plugin import SSD_NEEDS
+
+        def part(name: str) -> Any:
+            where = f"model.ssd.{name}"
+            return build(getattr(ssd, name), pipeline, contract=SSD_NEEDS[name], where=where)
 
         self.ssd = ssd
         self.num_classes = ssd.num_classes
-        self.anchor_generator = build(ssd.anchor_generator, pipeline)
-        extractor = self.extractor = build(ssd.feature_extractor, pipeline)
-        predictor = build(ssd.box_predictor, pipeline)
-        required = (
-            (extractor, f"the feature extractor {ssd.feature_extractor.type!r}", "build"),
-            (predictor, "the box predictor", "build"),
-            (self.anchor_generator, "the anchor generator", "per_location"),
-            (self.anchor_generator, "the anchor generator", "min_level"),
-        )
-        for part, name, needs in required:
-            if not hasattr(part, needs):
-                raise ImagineError(
-                    f"{name} cannot be part of the ssd meta-architecture: it has no {needs}",
-                    where="model.ssd",
-                    fix="see docs/models.md: what a part of a RetinaNet needs",
-                )
+        self.anchor_generator = part("anchor_generator")
+        extractor = self.extractor = part("feature_extractor")
+        predictor = part("box_predictor")
         self.min_level = self.anchor_generator.min_level
         self.max_level = self.anchor_generator.max_level
         backbone, decoder = extractor.build(self.min_level, self.max_level)
@@ -83,7 +74,8 @@ class RetinaNetDetector(KerasDetector):
         )
         import tf_keras
 
-        _ = head(decoder(backbone(tf_keras.Input([None, None, 3]))))  # creates the head's weights
+        features = backbone(tf_keras.Input([None, None, 3]))
+        _ = head(decoder(features) if decoder else features)  # creates the head's weights
         # predict() hands the model its anchors, so these only describe them.
         multiscale = ssd.anchor_generator.multiscale_anchor_generator
         self.model = retinanet_model.RetinaNetModel(
@@ -119,7 +111,7 @@ class RetinaNetDetector(KerasDetector):
 
     def stride(self) -> int:
         """Image sides must be multiples of this: the FPN adds maps of exact halves."""
-        return getattr(self.extractor, "size_multiple", None) or 2**self.max_level
+        return self.extractor.size_multiple or 2**self.max_level
 
     def _anchors(self, height: int, width: int):
         import tensorflow as tf

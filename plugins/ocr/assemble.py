@@ -19,8 +19,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from imagine_core.contracts import Glyph, Line, Region, TextAssembler, Word
-from imagine_core.contracts.ocr import union
+from imagine_core.api import Glyph, Line, Region, TextAssembler, Word, union
 
 GUTTER = 1.5  # an empty vertical band this many glyph heights wide separates columns
 COLUMN_LINES = 2.5  # … when the text on both sides runs beside it this many heights

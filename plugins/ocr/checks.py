@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core import hookimpl
-from imagine_core.config.report import Problem
+from imagine_core.api import Problem, hookimpl
 
 DIRECTIONS = ("ltr", "rtl")
 

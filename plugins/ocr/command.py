@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Command, Page
-from imagine_core.errors import EXIT_USER_ERROR, ImagineError, shown
+from imagine_core.api import EXIT_USER_ERROR, Command, ImagineError, Page, shown
 from imagine_plugins.ocr.checks import DIRECTIONS
 
 
@@ -50,7 +49,7 @@ class Ocr(Command):
         )
 
     def run(self, args: argparse.Namespace) -> int:
-        from imagine_core.runs import load_detector
+        from imagine_core.api import load_detector
         from imagine_plugins.ocr.images import page_files
 
         files = page_files(args.pages)
@@ -129,8 +128,7 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
 
 def components(settings: Any) -> tuple[Any, Any, dict[str, Any]]:
     """The page reader, text assembler and writers the settings name, from the registry."""
-    from imagine_core.pipeline import instantiate
-    from imagine_core.plugins import get_plugins
+    from imagine_core.api import get_plugins, instantiate
 
     registry = get_plugins().registry
     reader = instantiate(
@@ -155,7 +153,7 @@ def read_pages(
     is named and skipped, the others are still read; the exit code is then 2."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from imagine_core.console import err
+    from imagine_core.api import err
     from imagine_plugins.ocr.images import output_stems
     from imagine_plugins.ocr.images import read_pages as pages_of
 
@@ -238,7 +236,7 @@ class Reading:
 def _summary(pages: list[Page], seconds: list[float], out: Path) -> None:
     from rich.table import Table
 
-    from imagine_core.console import out as stdout
+    from imagine_core.api import out as stdout
 
     glyphs = [g for page in pages for g in page.glyphs]
     table = Table(title=f"imagine ocr → {out}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imagine_core.errors import DataError, ImagineError
+from imagine_core.api import DataError, ImagineError
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 

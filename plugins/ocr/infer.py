@@ -20,8 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Command
-from imagine_core.errors import ImagineError, shown
+from imagine_core.api import Command, ImagineError, shown
 from imagine_plugins.ocr.infer_output import Outputs
 from imagine_plugins.ocr.infer_worker import TFRECORD
 
@@ -66,7 +65,7 @@ class Infer(Command):
         add_reading_arguments(parser)
 
     def run(self, args: argparse.Namespace) -> int:
-        from imagine_core.runs import model_config
+        from imagine_core.api import model_config
         from imagine_plugins.ocr.command import ocr_settings
 
         kind, files = _inputs(args.inputs)

@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from imagine_core.errors import EXIT_USER_ERROR, ImagineError, shown
-from imagine_core.pipeline import write_atomic
+from imagine_core.api import EXIT_USER_ERROR, ImagineError, shown, write_atomic
 from imagine_plugins.ocr.infer_worker import IMAGES_RECORD_FILE, TFRECORD
 
 
@@ -74,7 +73,7 @@ class Outputs:
                 )
 
     def _label_map(self) -> str:
-        from imagine_core.labelmap import LabelMap
+        from imagine_core.api import LabelMap
 
         return LabelMap.from_names(self.names[1:]).to_text()
 
@@ -86,7 +85,7 @@ class Outputs:
         when a page could not be read (it is named, the others are written)."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        from imagine_core.console import err
+        from imagine_core.api import err
 
         self.out.mkdir(parents=True, exist_ok=True)
         if self.records:  # imagine eval --detections reads the ids with it
@@ -106,7 +105,7 @@ class Outputs:
         return self._report_failures()
 
     def _take(self, row: dict[str, Any]) -> None:
-        from imagine_core.console import err
+        from imagine_core.api import err
 
         if row["error"]:
             self.failed.append((row["name"], row["error"]))
@@ -149,7 +148,7 @@ class Outputs:
     def _summary(self, seconds: float, workers: int) -> None:
         from rich.table import Table
 
-        from imagine_core.console import out as stdout
+        from imagine_core.api import out as stdout
 
         per_worker = Counter(row["worker"] for row in self.pages)
         glyphs = sum(row["glyphs"] for row in self.pages)
@@ -172,7 +171,7 @@ class Outputs:
             stdout.print(f"{mean:.2f} s per page in a worker, {seconds:.1f} s in all")
 
     def _report_failures(self) -> int:
-        from imagine_core.console import err
+        from imagine_core.api import err
 
         if not self.failed:
             return 0

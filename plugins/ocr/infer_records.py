@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Glyph
+from imagine_core.api import Glyph
 
 DETECTION_KEYS = (
     "image/detection/bbox/ymin",
@@ -51,7 +51,7 @@ def records(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def encoded_image(example: Any, where: str) -> bytes:
     """The bytes of ``image/encoded``."""
-    from imagine_core.errors import DataError
+    from imagine_core.api import DataError
 
     values = example.features.feature["image/encoded"].bytes_list.value
     if not values:

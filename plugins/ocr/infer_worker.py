@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from imagine_core.errors import ImagineError
+from imagine_core.api import ImagineError
 
 TFRECORD = "tfrecord"
 IMAGES_RECORD_FILE = "detections.tfrecord"  # where pages read from image files go
@@ -63,7 +63,7 @@ class PageWorker:
 
     def __init__(self, model: str, settings: bytes, formats: list[str], threads: int = 0):
         _limit_threads(threads)
-        from imagine_core.runs import load_detector
+        from imagine_core.api import load_detector
         from imagine_plugins.ocr.command import Reading, components
 
         pipeline, detector = load_detector(Path(model))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagine_core import hookimpl
+from imagine_core.api import hookimpl
 
 WRITERS = {
     "txt": ("text", "TextWriter", "plain text, one line per line, in reading order"),
@@ -74,3 +74,23 @@ def imagine_register(registry):
 @hookimpl
 def imagine_reads():
     return ["ocr.*"]
+
+
+@hookimpl
+def imagine_fill_from_pages(pipeline, pages):
+    """``ocr.min/max_glyph_height``, measured on the training pages: `imagine ocr`, and
+    the run's evaluation, rescale a page whose glyphs are of another size. Heights the
+    user set are kept."""
+    settings = pipeline.ocr
+    if settings.HasField("min_glyph_height") or settings.HasField("max_glyph_height"):
+        return []
+    from imagine_plugins.ocr.scale import training_range
+
+    low, high = training_range(pages)
+    settings.min_glyph_height, settings.max_glyph_height = low, high
+    if not low:
+        return []
+    return [
+        f"ocr.min_glyph_height={low:.1f} ocr.max_glyph_height={high:.1f} (the glyphs on "
+        "the training pages: pages with other sizes are rescaled before they are read)"
+    ]

@@ -22,8 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from imagine_core.contracts import Detector, Glyph, PageReader
-from imagine_core.errors import ImagineError
+from imagine_core.api import Detector, Glyph, ImagineError, PageReader
 from imagine_plugins.ocr.scale import resized, scale_for
 
 

@@ -8,8 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from imagine_core.contracts import Command
-from imagine_core.errors import ImagineError
+from imagine_core.api import Command, ImagineError
 
 
 class Eval(Command):
@@ -63,7 +62,7 @@ class Eval(Command):
             return self.text(args)
         if args.gt:
             raise ImagineError("--gt goes with --ocr", fix="add --ocr, or drop --gt")
-        from imagine_core.runs import restore
+        from imagine_core.api import restore
         from imagine_plugins.runners.evaluate import evaluate
 
         pipeline, model, label_map = restore(args.folder)
@@ -72,10 +71,7 @@ class Eval(Command):
         return 0
 
     def text(self, args: argparse.Namespace) -> int:
-        from imagine_core.console import out
-        from imagine_core.files import read_text
-        from imagine_core.pipeline import instantiate
-        from imagine_core.plugins import get_plugins
+        from imagine_core.api import get_plugins, instantiate, out, read_text
 
         if args.gt is None:
             raise ImagineError("--ocr needs --gt GT_DIR", fix="name the ground-truth folder")
@@ -119,9 +115,7 @@ class Eval(Command):
 
     def saved(self, args: argparse.Namespace) -> int:
         """Every chosen protocol on saved detections; eval.json beside them (or in FOLDER)."""
-        from imagine_core.pipeline import instantiate
-        from imagine_core.plugins import get_plugins
-        from imagine_core.schema import proto_module
+        from imagine_core.api import get_plugins, instantiate, proto_module
         from imagine_plugins.runners.evaluate import (
             outside_ignored,
             report,
@@ -153,7 +147,7 @@ class Eval(Command):
 
 def _left_out(failed: list[str], total: int) -> int:
     """Name the pages that could not be scored (the metrics are of the others): exit 2."""
-    from imagine_core.console import err
+    from imagine_core.api import err
 
     if not failed:
         return 0

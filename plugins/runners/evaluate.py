@@ -12,10 +12,7 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
-from imagine_core.console import err, out
-from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import build, instantiate
-from imagine_core.plugins import get_plugins
+from imagine_core.api import LabelMap, build, err, get_plugins, instantiate, out
 
 
 def page_reader(pipeline: Any) -> Any:
@@ -91,12 +88,16 @@ def truth_of(example: Any) -> dict[str, Any]:
 def outside_ignored(found: dict[str, list], example: Any) -> dict[str, list]:
     """Detections minus those lying mostly (half their area) in an ignore region: what
     nobody marked is neither right nor wrong, in evaluation as in training."""
-    from imagine_plugins.evaluation.detection import ioa
+    from pycocotools import mask
 
-    regions = [[b.xmin, b.ymin, b.xmax, b.ymax] for b in example.boxes if b.ignore]
+    regions = [
+        [b.xmin, b.ymin, b.xmax - b.xmin, b.ymax - b.ymin] for b in example.boxes if b.ignore
+    ]
     if not regions or not found["boxes"]:
         return found
-    inside = ioa(np.asarray(found["boxes"], float), np.asarray(regions, float)).max(axis=1)
+    boxes = [[x0, y0, x1 - x0, y1 - y0] for x0, y0, x1, y1 in found["boxes"]]
+    # COCO's "crowd" overlap is the intersection over the detection's own area.
+    inside = np.asarray(mask.iou(boxes, regions, [1] * len(regions))).max(axis=1)
     keep = inside < 0.5
     return {
         key: [v for v, k in zip(values, keep, strict=True) if k] for key, values in found.items()
@@ -125,8 +126,7 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
     from PIL import Image
     from rich.progress import track
 
-    from imagine_core.runs import ModelDetector, input_size
-    from imagine_plugins.datatools.checks import Checker
+    from imagine_core.api import Checker, ModelDetector, input_size
 
     registry = get_plugins().registry
     evaluators = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from imagine_core.contracts import LearningRate, Optimizer
+from imagine_core.api import LearningRate, Optimizer
 
 
 def _schedule_base() -> type:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core import hookimpl
+from imagine_core.api import hookimpl
 from imagine_plugins.runners import optim
 from imagine_plugins.runners.strategies import RUNNERS
 
 
 def _message(module: str, name: str) -> Any:
-    from imagine_core.schema import proto_module
+    from imagine_core.api import proto_module
 
     return getattr(proto_module(module), name)
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from imagine_core.errors import DataError
+from imagine_core.api import DataError
 
 DEFAULT_METRICS = ["pascal_voc_detection_metrics", "coco_detection_metrics"]
 
@@ -34,7 +34,7 @@ def _each(reader: Any, failed: list[str]) -> list[Any]:
 
 def from_records(source: str, label_map: str | None, failed: list[str]) -> list[tuple[Any, dict]]:
     """(example, detections) per record; a record without detection keys is named."""
-    from imagine_plugins.datatools.formats import reader_for
+    from imagine_core.api import reader_for
 
     pairs = []
     for example in _each(reader_for(source, "tfrecord", label_map or ""), failed):
@@ -82,7 +82,7 @@ def from_json(
 ) -> list[tuple[Any, dict]]:
     """``imagine ocr`` JSON (``<page>.json``) beside the annotated pages of ``gt``; a page
     without (readable) detections is named in ``failed`` and left out."""
-    from imagine_plugins.datatools.formats import reader_for
+    from imagine_core.api import reader_for
 
     pairs = []
     for example in _each(reader_for(gt, None, label_map or ""), failed):

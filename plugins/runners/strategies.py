@@ -7,9 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from imagine_core.console import err
-from imagine_core.contracts import Runner
-from imagine_core.errors import ImagineError
+from imagine_core.api import ImagineError, Runner, err
 
 
 class StrategyRunner(Runner):

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from imagine_core.console import err
-from imagine_core.errors import ImagineError
-from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import build
+from imagine_core.api import ImagineError, LabelMap, build, err, get_plugins, make
+
+# The input pipeline runners train on (registry kind input_pipeline; the tfrecord plugin's).
+INPUT_PIPELINE = "tfrecord"
 
 
 def _model_message(pipeline: Any) -> Any:
@@ -37,7 +37,7 @@ def _model_message(pipeline: Any) -> Any:
 def _checkpoint_of(path: str) -> tuple[str, Path | None]:
     """A checkpoint prefix, or an imagine run folder's newest checkpoint; and the label map
     of the run that wrote it, where there is one."""
-    from imagine_core.runs import latest_checkpoint
+    from imagine_core.api import latest_checkpoint
 
     given = Path(path).expanduser()
     if given.is_dir():
@@ -88,17 +88,12 @@ def _fine_tune(detector: Any, train_config: Any, label_map: LabelMap) -> None:
     err.print(f"initialised from {what} {path}")
 
 
-def record_glyph_heights(pipeline: Any, files: list[Path], pages: int = 64) -> None:
-    """Measure the glyph heights of (up to ``pages``) training pages into
-    ``ocr.min/max_glyph_height``: `imagine ocr`, and this run's evaluation, read each page
-    at that scale. Heights the user set are kept."""
+def fill_from_pages(pipeline: Any, files: list[Path], pages: int = 64) -> None:
+    """Hand (up to ``pages``) decoded training pages to the plugins that fill in what the
+    pipeline learns from them (``imagine_fill_from_pages``: the OCR plugin's glyph
+    heights), and say what they filled."""
     import tensorflow as tf
 
-    from imagine_plugins.ocr.scale import training_range
-
-    settings = pipeline.ocr
-    if settings.HasField("min_glyph_height") or settings.HasField("max_glyph_height"):
-        return
     spec = {"image/encoded": tf.io.FixedLenFeature([], tf.string)}
     images = [
         tf.io.decode_image(
@@ -106,13 +101,11 @@ def record_glyph_heights(pipeline: Any, files: list[Path], pages: int = 64) -> N
         ).numpy()[..., 0]
         for raw in tf.data.TFRecordDataset([str(f) for f in files]).take(pages)
     ]
-    low, high = training_range(images)
-    settings.min_glyph_height, settings.max_glyph_height = low, high
-    if low:
-        err.print(
-            f"glyphs on the training pages: {low:.1f}-{high:.1f} px (ocr.min/max_glyph_height);"
-            " pages with other sizes are rescaled before they are read"
-        )
+    for lines in get_plugins().call(
+        "imagine_fill_from_pages", list_of=str, pipeline=pipeline, pages=images
+    ):
+        for line in lines or []:
+            err.print(f"[cyan]filled[/cyan] {line}", markup=True, highlight=False)
 
 
 PRECISIONS = ("mixed_float16", "mixed_bfloat16")
@@ -141,8 +134,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
     import tensorflow as tf
     import tf_keras
 
-    from imagine_plugins.tfrecord.pipeline import build_input, record_files
-
+    inputs = make(get_plugins().registry.get("input_pipeline", INPUT_PIPELINE))
     config = pipeline.train_config
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
@@ -152,8 +144,8 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
             fix=f"use a multiple of {replicas} (it is the global batch: each replica gets "
             f"batch_size / {replicas})",
         )
-    files, label_map = record_files(pipeline.train_input_reader)
-    record_glyph_heights(pipeline, files)
+    files, label_map = inputs.records(pipeline.train_input_reader)
+    fill_from_pages(pipeline, files)
     if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
         label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
@@ -191,7 +183,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         _fine_tune(detector, config, label_map)
     _check_in_step(strategy, step)
 
-    data, _ = build_input(pipeline, training=True, label_fn=getattr(detector, "label_fn", None))
+    data, _ = inputs.dataset(pipeline, training=True, label_fn=getattr(detector, "label_fn", None))
     if replicas > 1:  # each replica gets its share of every global batch
         options = tf.data.Options()
         # Every worker reads every file and keeps its share of the batches: works with a
@@ -215,7 +207,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         # Evaluation, like `imagine eval` and `imagine ocr`, runs the float32 model, and
         # the chief evaluates alone: reading the cluster's batch-norm statistics would
         # wait on workers that have finished.
-        from imagine_core.runs import restore
+        from imagine_core.api import restore
 
         set_precision("")
         detector = restore(run_dir)[1]

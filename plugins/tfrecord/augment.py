@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.contracts import Augmentation
+from imagine_core.api import Augmentation
 
 
 def _tf() -> Any:

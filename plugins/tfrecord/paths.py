@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from imagine_core.errors import DataError
+from imagine_core.api import DataError
 
 _AT_SHARDS = re.compile(r"^(?P<base>.+)@(?P<n>\d+)$")
 

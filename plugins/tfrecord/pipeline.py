@@ -18,13 +18,17 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from imagine_core.config.locations import cache_dir
-from imagine_core.config.validate import chosen_component
-from imagine_core.contracts import IGNORE
-from imagine_core.errors import ConfigError
-from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import build, instantiate, publish_folder
-from imagine_core.plugins import get_plugins
+from imagine_core.api import (
+    IGNORE,
+    ConfigError,
+    LabelMap,
+    build,
+    cache_dir,
+    chosen_component,
+    get_plugins,
+    instantiate,
+    publish_folder,
+)
 from imagine_plugins.tfrecord.augment import MIRRORING, RandomTileCrop
 from imagine_plugins.tfrecord.paths import expand
 
@@ -72,7 +76,7 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
             "the input reader chooses no dataset reader",
             fix="set tf_record_input_reader, labelimg_input_reader or plugin",
         )
-    from imagine_plugins.datatools.checks import Checker, labels_of
+    from imagine_core.api import Checker, labels_of
 
     registry = get_plugins().registry
     reader = build(reader_config, None)

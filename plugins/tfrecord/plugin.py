@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
-from imagine_core import hookimpl
-from imagine_core.contracts import DatasetReader, DatasetWriter, Example
-from imagine_core.errors import DataError
-from imagine_core.labelmap import LabelMap
+from imagine_core.api import (
+    DataError,
+    DatasetReader,
+    DatasetWriter,
+    Example,
+    InputPipeline,
+    LabelMap,
+    hookimpl,
+)
 from imagine_plugins.tfrecord.augment import STEPS
 from imagine_plugins.tfrecord.paths import expand, shard_name
 from imagine_plugins.tfrecord.records import from_tf_example, to_tf_example
@@ -78,9 +84,39 @@ class TFRecordWriter(DatasetWriter):
         return paths
 
 
+def _records(source: str) -> bool:
+    """Record files, a sharded name (``x.record@4``), a pattern, or a folder of them
+    (every split in it; name the files to read one)."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return any(path.glob("*.record*")) or any(path.glob("*.tfrecord*"))
+    return any(mark in path.name for mark in (".record", ".tfrecord", "@")) or "*" in source
+
+
+class TFRecordInput(InputPipeline):
+    """The input pipeline of ``imagine_plugins.tfrecord.pipeline``, imported when used
+    (it needs TensorFlow)."""
+
+    def records(self, reader_config):
+        from imagine_plugins.tfrecord.pipeline import record_files
+
+        return record_files(reader_config)
+
+    def dataset(self, pipeline, *, training, batch_size=None, eval_index=0, label_fn=None):
+        from imagine_plugins.tfrecord.pipeline import build_input
+
+        return build_input(
+            pipeline,
+            training=training,
+            batch_size=batch_size,
+            eval_index=eval_index,
+            label_fn=label_fn,
+        )
+
+
 @hookimpl
 def imagine_register(registry):
-    from imagine_core.schema import proto_module
+    from imagine_core.api import proto_module
 
     registry.add(
         "dataset_reader",
@@ -89,6 +125,7 @@ def imagine_register(registry):
             list(config.input_path), getattr(slot, "label_map_path", "")
         ),
         config_type=proto_module("input_reader").TFRecordInputReader,
+        claims=_records,
         description="TFRecords of tf.train.Example with the TF OD API's keys",
     )
     registry.add(
@@ -96,6 +133,12 @@ def imagine_register(registry):
         "tfrecord",
         factory=lambda **_: TFRecordWriter(),
         description="sharded TFRecords with the TF OD API's keys",
+    )
+    registry.add(
+        "input_pipeline",
+        "tfrecord",
+        factory=lambda **_: TFRecordInput(),
+        description="input readers converted once into cached TFRecords, read with tf.data",
     )
     steps = proto_module("preprocessor")
     for name, cls in STEPS.items():

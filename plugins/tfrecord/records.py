@@ -7,9 +7,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Box, Example
-from imagine_core.errors import DataError
-from imagine_core.labelmap import LabelMap, normalise
+from imagine_core.api import Box, DataError, Example, LabelMap, normalise
 
 BOX_FLAGS = ("difficult", "group_of", "truncated")  # image/object/<flag>, 0 or 1 per box
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core.contracts import ImageResizer
+from imagine_core.api import ImageResizer
 
 _METHODS = {0: "bilinear", 1: "nearest", 2: "bicubic", 3: "area"}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from imagine_core import hookimpl
+from imagine_core.api import hookimpl
 
 FASTER_RCNN_STATIC = (
     "use_static_shapes",

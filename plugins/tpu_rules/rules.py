@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imagine_core import hookimpl
-from imagine_core.config.report import Problem
+from imagine_core.api import Problem, hookimpl
 
 TPU_CORES_PER_HOST = 8
 

@@ -9,13 +9,9 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from imagine_core.errors import ImagineError
-from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import publish_folder
-from imagine_plugins.datatools.checks import labels_of
+from imagine_core.api import ImagineError, LabelMap, labels_of, publish_folder, writer_for
 from imagine_plugins.datatools.demo.degrade import STEPS
 from imagine_plugins.datatools.demo.render import PageStyle, corpus_text, demo_pages
-from imagine_plugins.datatools.formats import writer_for
 
 DONE = "corpus.json"
 
@@ -63,7 +59,7 @@ def write_corpus(
         if progress:
             from rich.progress import track
 
-            from imagine_core.console import err
+            from imagine_core.api import err
 
             generated = track(
                 generated,

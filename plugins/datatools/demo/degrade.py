@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageFilter
 
-from imagine_core.contracts import Box
+from imagine_core.api import Box
 
 Boxes = list[Box]
 Step = Callable[[np.ndarray, Boxes, np.random.Generator, float], tuple[np.ndarray, Boxes]]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from imagine_core.errors import ImagineError
+from imagine_core.api import ImagineError
 
 SYSTEM_FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"),

@@ -6,14 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from imagine_core.config.locations import cache_dir
-from imagine_core.contracts import DatasetReader, Example
-from imagine_core.errors import ImagineError
-from imagine_core.labelmap import LabelMap
+from imagine_core.api import (
+    DatasetReader,
+    Example,
+    ImagineError,
+    LabelMap,
+    cache_dir,
+    get_plugins,
+    make,
+)
 from imagine_plugins.datatools.demo.corpus import DONE, corpus_key, write_corpus
 from imagine_plugins.datatools.demo.degrade import STEPS
 from imagine_plugins.datatools.demo.render import PageStyle
-from imagine_plugins.labelimg.plugin import LabelImgReader
 
 
 def parse_degradations(text: str) -> list[str]:
@@ -39,6 +43,15 @@ def style_of(params: Any) -> PageStyle:
     )
 
 
+def _labelimg_reader(folder: Path) -> DatasetReader:
+    """The corpus is written as LabelImg XML and read by the LabelImg reader of whichever
+    plugin provides it (the bundled labelimg one), found in the registry."""
+    record = get_plugins().registry.get(
+        "dataset_reader", "labelimg_input_reader", where="the demo corpus reader"
+    )
+    return make(record, record.config_type(input_path=[str(folder)]))
+
+
 class DemoCorpusReader(DatasetReader):
     def __init__(self, params: Any):
         if params.split not in ("train", "eval"):
@@ -49,7 +62,7 @@ class DemoCorpusReader(DatasetReader):
         self.folder = (
             Path(params.directory).expanduser() if params.directory else cache_dir() / "demo" / key
         )
-        self._reader = LabelImgReader([str(self.folder / params.split)])
+        self._reader = _labelimg_reader(self.folder / params.split)
 
     def ensure(self) -> Path:
         """Generate the corpus unless a finished one is there."""

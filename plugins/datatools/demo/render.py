@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
-from imagine_core.contracts import Box, Example
-from imagine_core.labelmap import normalise
+from imagine_core.api import Box, Example, normalise
 from imagine_plugins.datatools.demo.degrade import STEPS, degrade
 from imagine_plugins.datatools.demo.fonts import default_font, load_font
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from imagine_core.contracts import Page, Writer
-from imagine_core.pipeline import write_atomic
+from imagine_core.api import Page, Writer, write_atomic
 from imagine_plugins.ocr.writers.geometry import baseline, code_points
 
 ALTO = "http://www.loc.gov/standards/alto/ns-v4#"

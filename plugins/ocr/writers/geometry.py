@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 import unicodedata
 
-from imagine_core.contracts import Glyph, Line
+from imagine_core.api import Glyph, Line
 
 BoxXY = tuple[float, float, float, float]
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from imagine_core.contracts import Page, Writer
-from imagine_core.pipeline import write_atomic
+from imagine_core.api import Page, Writer, write_atomic
 from imagine_plugins.ocr.writers.geometry import baseline, code_points
 
 XHTML = "http://www.w3.org/1999/xhtml"

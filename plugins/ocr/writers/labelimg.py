@@ -7,10 +7,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from imagine_core.contracts import Box, Example, Page, Writer
-from imagine_core.labelmap import LabelMap
-from imagine_core.pipeline import instantiate
-from imagine_core.plugins import get_plugins
+from imagine_core.api import Box, Example, LabelMap, Page, Writer, get_plugins, instantiate
 
 
 class LabelImgWriter(Writer):

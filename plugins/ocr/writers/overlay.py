@@ -6,8 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from imagine_core.contracts import Page, Writer
-from imagine_core.pipeline import write_atomic
+from imagine_core.api import Page, Writer, write_atomic
 
 SURE, UNSURE = (0, 90, 255), (230, 0, 0)
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from imagine_core.contracts import Page, Writer
-from imagine_core.pipeline import write_atomic
+from imagine_core.api import Page, Writer, write_atomic
 from imagine_plugins.ocr.writers.geometry import baseline
 
 PAGE = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"

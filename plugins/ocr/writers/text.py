@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from imagine_core.contracts import Page, Writer
-from imagine_core.pipeline import write_atomic
+from imagine_core.api import Page, Writer, write_atomic
 
 
 class TextWriter(Writer):

@@ -1,6 +1,6 @@
 """A wide, shallow feature extractor for glyphs: imagine's example third-party plugin.
 
-Everything a plugin does goes through the hooks of ``imagine_core.hookspecs``.
+Everything it uses of imagine comes from ``imagine_core.api``, the plugin API.
 """
 
 from __future__ import annotations
@@ -8,35 +8,33 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from imagine_core import hookimpl
-from imagine_core.contracts import Command, FeatureExtractor
-from imagine_core.proto_loader import load_proto
+from imagine_core.api import Command, FeatureExtractor, hookimpl, load_proto
 
 messages = load_proto("imagine_plugin_wide", "wide.proto")
 
 
 class WideGlyphNet(FeatureExtractor):
-    """``num_blocks`` stride-2 convolutions of ``width`` channels; one map per level."""
+    """Wide, shallow and plain: at every stride ``num_blocks`` 3x3 convolutions of
+    ``width`` channels (the first of stride 2), one feature map per anchor level."""
 
     def __init__(self, params: Any, depth_multiplier: float):
         self.width = max(8, int(params.width * depth_multiplier))
         self.num_blocks = params.num_blocks
-        self._layers: list[Any] | None = None
 
-    def __call__(self, images: Any, training: bool = False) -> dict[str, Any]:
-        import tensorflow as tf  # only when the model is built: imports stay cheap
+    def build(self, min_level: int, max_level: int) -> tuple[Any, Any]:
+        import tf_keras  # only when the model is built: imports stay cheap
 
-        if self._layers is None:
-            self._layers = [
-                tf.keras.layers.Conv2D(self.width, 3, strides=2, padding="same", activation="relu")
-                for _ in range(self.num_blocks + 2)
-            ]
-        features, x = {}, images
-        for level, layer in enumerate(self._layers, start=1):
-            x = layer(x, training=training)
-            if level > self.num_blocks:
+        layers = tf_keras.layers
+        images = tf_keras.Input([None, None, 3])
+        x, features = images, {}
+        for level in range(1, max_level + 1):
+            for block in range(self.num_blocks):
+                stride = 2 if block == 0 else 1
+                x = layers.Conv2D(self.width, 3, strides=stride, padding="same")(x)
+                x = layers.ReLU()(layers.BatchNormalization()(x))
+            if level >= min_level:
                 features[str(level)] = x
-        return features
+        return tf_keras.Model(images, features, name="wide_glyph_net"), None
 
 
 def build(config: Any, slot: Any, pipeline: Any) -> WideGlyphNet:
@@ -46,15 +44,16 @@ def build(config: Any, slot: Any, pipeline: Any) -> WideGlyphNet:
 class Levels(Command):
     """``imagine wide-levels``: a top-level command of a third-party plugin."""
 
-    help = "the feature levels and strides WideGlyphNet gives for a number of blocks"
+    help = "the feature maps WideGlyphNet gives for the anchor levels of a model"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--num-blocks", type=int, default=3)
+        parser.add_argument("--min-level", type=int, default=3)
+        parser.add_argument("--max-level", type=int, default=5)
+        parser.add_argument("--width", type=int, default=32)
 
     def run(self, args: argparse.Namespace) -> int:
-        first = args.num_blocks + 1
-        for level in (first, first + 1):
-            print(f"level {level}: stride {2**level}")
+        for level in range(args.min_level, args.max_level + 1):
+            print(f"level {level}: stride {2**level}, {args.width} channels")
         return 0
 
 

@@ -1,5 +1,8 @@
 """What can be wrong with an annotated image, and what each policy does about it.
 
+Every reader's examples go through these checks wherever they are read — ``imagine data
+check|convert``, the training records, evaluation — so they are part of the plugin API.
+
 - ``strict``: the first problem stops everything (DataError, exit code 2);
 - ``skip``: an example with any problem is left out, and named;
 - ``repair``: boxes are clipped to the image and swapped corners put right, the

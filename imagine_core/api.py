@@ -1,0 +1,186 @@
+"""The plugin API: the one module a plugin imports from the core.
+
+Everything a plugin — bundled or third-party — builds on is here: the hook marker, the
+contract of every component kind, the registry and the builders that check what they
+build against a contract, the label map, the consoles, the errors a user's mistake
+raises, file reading with limits, and the run folders and exported models that the
+training, export and OCR plugins share. Every other module of ``imagine_core`` is
+private: ``lint-imports`` fails CI where a bundled plugin imports one (docs/plugins.md).
+
+Importing this module is cheap and never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from imagine_core.build import instantiate, make, require_fit
+from imagine_core.config.convert import to_text
+from imagine_core.config.locations import cache_dir
+from imagine_core.config.report import Problem
+from imagine_core.config.validate import chosen_component
+from imagine_core.console import err, out
+from imagine_core.contracts import (  # every kind's contract, and the OCR page
+    CONTRACTS,
+    IGNORE,
+    AnchorGenerator,
+    Augmentation,
+    Box,
+    BoxCoder,
+    BoxPredictor,
+    Command,
+    DatasetReader,
+    DatasetWriter,
+    Detector,
+    Evaluator,
+    Example,
+    Exporter,
+    FeatureExtractor,
+    Glyph,
+    ImageResizer,
+    InputPipeline,
+    LearningRate,
+    Line,
+    Loss,
+    Matcher,
+    MetaArchitecture,
+    Optimizer,
+    Page,
+    PageReader,
+    RcnnBoxPredictor,
+    Region,
+    Runner,
+    SimilarityCalculator,
+    SsdBoxPredictor,
+    TextAssembler,
+    Word,
+    Writer,
+)
+from imagine_core.contracts.fit import missing_members, required_members
+from imagine_core.contracts.ocr import union
+from imagine_core.datachecks import POLICIES, Checker, CheckResult, Issue, labels_of
+from imagine_core.datasets import format_of, reader_for, reader_formats, writer_for, writer_names
+from imagine_core.errors import (
+    EXIT_USER_ERROR,
+    ComponentNotFoundError,
+    ConfigError,
+    DataError,
+    ImagineError,
+    PluginError,
+    debug_enabled,
+    did_you_mean,
+    shown,
+)
+from imagine_core.files import (
+    ANNOTATION_LIMIT,
+    IMAGE_LIMIT,
+    JSON_LIMIT,
+    TEXT_LIMIT,
+    decode_text,
+    read_bytes,
+    read_text,
+    regular_size,
+)
+from imagine_core.hookspecs import hookimpl
+from imagine_core.labelmap import LabelMap, normalise
+from imagine_core.pipeline import build, publish_folder, write_atomic
+from imagine_core.plugins import get_plugins
+from imagine_core.proto_loader import load_proto
+from imagine_core.runs import (
+    ModelDetector,
+    input_size,
+    latest_checkpoint,
+    load_detector,
+    model_config,
+    restore,
+)
+from imagine_core.schema import proto_module
+
+__all__ = [
+    "ANNOTATION_LIMIT",
+    "CONTRACTS",
+    "EXIT_USER_ERROR",
+    "IGNORE",
+    "IMAGE_LIMIT",
+    "JSON_LIMIT",
+    "POLICIES",
+    "TEXT_LIMIT",
+    "AnchorGenerator",
+    "Augmentation",
+    "Box",
+    "BoxCoder",
+    "BoxPredictor",
+    "CheckResult",
+    "Checker",
+    "Command",
+    "ComponentNotFoundError",
+    "ConfigError",
+    "DataError",
+    "DatasetReader",
+    "DatasetWriter",
+    "Detector",
+    "Evaluator",
+    "Example",
+    "Exporter",
+    "FeatureExtractor",
+    "Glyph",
+    "ImageResizer",
+    "ImagineError",
+    "InputPipeline",
+    "Issue",
+    "LabelMap",
+    "LearningRate",
+    "Line",
+    "Loss",
+    "Matcher",
+    "MetaArchitecture",
+    "ModelDetector",
+    "Optimizer",
+    "Page",
+    "PageReader",
+    "PluginError",
+    "Problem",
+    "RcnnBoxPredictor",
+    "Region",
+    "Runner",
+    "SimilarityCalculator",
+    "SsdBoxPredictor",
+    "TextAssembler",
+    "Word",
+    "Writer",
+    "build",
+    "cache_dir",
+    "chosen_component",
+    "debug_enabled",
+    "decode_text",
+    "did_you_mean",
+    "err",
+    "format_of",
+    "get_plugins",
+    "hookimpl",
+    "input_size",
+    "instantiate",
+    "labels_of",
+    "latest_checkpoint",
+    "load_detector",
+    "load_proto",
+    "make",
+    "missing_members",
+    "model_config",
+    "normalise",
+    "out",
+    "proto_module",
+    "publish_folder",
+    "read_bytes",
+    "read_text",
+    "reader_for",
+    "reader_formats",
+    "regular_size",
+    "require_fit",
+    "required_members",
+    "restore",
+    "shown",
+    "to_text",
+    "union",
+    "write_atomic",
+    "writer_for",
+    "writer_names",
+]
