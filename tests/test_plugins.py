@@ -257,3 +257,34 @@ def test_a_third_party_output_writer_serves_imagine_ocr(
     assert rows[0] == "image,label,xmin,ymin,xmax,ymax,score"
     assert len(rows) - 1 == len("".join(text.split()))  # one row per glyph read
     assert all(row.startswith(f"{page.name},") for row in rows[1:])
+
+
+def _schema_paths(descriptor, prefix: str = "", stack: tuple = ()) -> list[str]:
+    """Every dotted path through the pipeline schema (repeated fields without index)."""
+    paths = []
+    for field in descriptor.fields:
+        path = f"{prefix}.{field.name}" if prefix else field.name
+        paths.append(path)
+        sub = field.message_type
+        if sub is not None and sub.full_name != "google.protobuf.Any" and sub not in stack:
+            paths.extend(_schema_paths(sub, path, (*stack, sub)))
+    return paths
+
+
+def test_every_field_a_bundled_plugin_says_it_reads_is_a_schema_path():
+    """A pattern in imagine_reads that matches nothing (a typo, a renamed field) would
+    leave the field it meant reported as unread; each must match some schema path."""
+    import fnmatch
+
+    from imagine_core.schema import pipeline_class
+
+    paths = _schema_paths(pipeline_class().DESCRIPTOR)
+    loaded = get_plugins()
+    dangling = [
+        f"{impl.plugin_name}: {pattern}"
+        for impl in loaded.manager.hook.imagine_reads.get_hookimpls()
+        for pattern in impl.function()
+        if not any(fnmatch.fnmatchcase(path, pattern) for path in paths)
+    ]
+    assert not dangling
+    assert len(paths) > 500  # the whole schema was walked

@@ -24,8 +24,12 @@ class MetaArchitecture(ABC):
         return None
 
     @abstractmethod
-    def predict(self, images: Any, true_image_shapes: Any) -> dict[str, Any]:
-        """Run the network; return raw prediction tensors by name."""
+    def predict(
+        self, images: Any, true_image_shapes: Any, training: bool = False
+    ) -> dict[str, Any]:
+        """Run the network; return raw prediction tensors by name. ``training``: the
+        training loop's call (batch norm in training mode, a two-stage detector sampling
+        its regions against :meth:`provide_groundtruth`)."""
 
     @abstractmethod
     def loss(self, predictions: dict[str, Any], groundtruth: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +60,7 @@ class MetaArchitecture(ABC):
     def detect(self, images: Any) -> dict[str, Any]:
         """Detections on a batch of whole images (pixel boxes, 0-based classes)."""
         prepared, shapes = self.preprocess(images)
-        return self.postprocess(self.predict(prepared, shapes), shapes)
+        return self.postprocess(self.predict(prepared, shapes, training=False), shapes)
 
 
 class FeatureExtractor(ABC):

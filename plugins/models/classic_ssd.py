@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from imagine_core.api import AnchorGenerator, FeatureExtractor, SsdBoxPredictor
+from imagine_core.api import AnchorGenerator, FeatureExtractor, ImagineError, SsdBoxPredictor
 from imagine_plugins.models.parts import ACTIVATIONS, l2, norm_activation
 
 FIRST_LEVEL = 4  # the first feature map has stride 16
@@ -167,18 +167,27 @@ class ClassicSsdExtractor(FeatureExtractor):
     size_multiple = 1  # SAME-padded stride-2 layers take any size
 
     def __init__(self, slot: Any):
+        if slot.DESCRIPTOR.name != "SsdFeatureExtractor":
+            raise ImagineError(
+                f"{slot.type} is a feature extractor of the ssd meta-architecture",
+                where="model.faster_rcnn.feature_extractor.type",
+                fix="use it under model.ssd, or choose a faster_rcnn_* extractor here",
+            )
         self.slot = slot
         self.backbone = self.decoder = None
-
-    def __call__(self, images, training=False):
-        if self.backbone is None:
-            self.build(FIRST_LEVEL, FIRST_LEVEL + 5)
-        return self.decoder(self.backbone(images, training=training), training=training)
 
     def build(self, min_level: int, max_level: int) -> tuple[Any, Any]:
         import tf_keras
         from official.vision.modeling.backbones import mobilenet
 
+        if min_level != FIRST_LEVEL:
+            raise ImagineError(
+                f"{self.slot.type}'s first feature map has stride {2**FIRST_LEVEL}, but the "
+                f"anchors start at level {min_level} (stride {2**min_level})",
+                where="model.ssd.anchor_generator",
+                fix="use an ssd_anchor_generator (model=ssd_mobilenet_v2 has one), whose "
+                f"maps start at level {FIRST_LEVEL}",
+            )
         slot = self.slot
         norm = norm_activation(slot.conv_hyperparams)
         backbone = mobilenet.MobileNet(

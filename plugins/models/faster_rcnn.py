@@ -282,7 +282,7 @@ class FasterRcnnDetector(KerasDetector):
             "gt_classes": tf.where(valid, classes + 1, -tf.ones_like(classes)),
         }
 
-    def predict(self, images, true_image_shapes, training: bool = True):
+    def predict(self, images, true_image_shapes, training: bool = False):
         import tensorflow as tf
 
         batch = tf.shape(images)[0]

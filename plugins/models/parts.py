@@ -123,6 +123,15 @@ class WeightSharedPredictor(SsdBoxPredictor):
     ) -> Any:
         from official.vision.modeling.heads import dense_prediction_heads
 
+        if isinstance(anchors_per_location, dict):
+            raise ImagineError(
+                "the weight-shared box predictor runs the same head on every level, but the "
+                "anchor generator puts different numbers of anchors there "
+                f"({anchors_per_location})",
+                where="model.ssd.box_predictor.weight_shared_convolutional_box_predictor",
+                fix="use a convolutional_box_predictor (one head per level), or a "
+                "multiscale_anchor_generator",
+            )
         c = self.config
         norm = norm_activation(c.conv_hyperparams)
         self.head = dense_prediction_heads.RetinaNetHead(

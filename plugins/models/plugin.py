@@ -314,8 +314,11 @@ def imagine_reads():
         f"{nms}.iou_threshold",
         f"{nms}.max_total_detections",
         f"{nms}.use_class_agnostic_nms",
-        *(f"model.ssd.loss.classification_loss.{name}*" for name in LOSSES),
-        *(f"model.ssd.loss.localization_loss.{name}*" for name in LOSSES),
+        *(
+            f"model.ssd.loss.{'classification' if 'Classification' in message else 'localization'}"
+            f"_loss.{name}*"
+            for name, (_, message) in LOSSES.items()
+        ),
         *(
             f"model.ssd.loss.hard_example_miner.{f}"
             for f in (

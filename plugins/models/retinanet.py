@@ -173,7 +173,7 @@ class RetinaNetDetector(KerasDetector):
         )
         return tf.reduce_any(inside, axis=1)
 
-    def predict(self, images, true_image_shapes, training: bool = True):
+    def predict(self, images, true_image_shapes, training: bool = False):
         import tensorflow as tf
 
         if training:
