@@ -67,7 +67,7 @@ setup(
     package_dir={"imagine_plugins": "plugins", "imagine_conf": "conf"},
     package_data={
         "imagine_conf": ["*.yaml", "**/*.yaml"],
-        "imagine_plugins": ["**/*.proto", "**/*.txt", "**/README"],
+        "imagine_plugins": ["**/*.proto", "**/*.txt", "**/README", "**/*.yaml"],
     },
     cmdclass={"build_py": BuildPyWithProtos},
 )

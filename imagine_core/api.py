@@ -42,6 +42,7 @@ from imagine_core.contracts import (  # every kind's contract, and the OCR page
     Loss,
     Matcher,
     MetaArchitecture,
+    ModelLoader,
     Optimizer,
     Page,
     PageReader,
@@ -81,15 +82,18 @@ from imagine_core.files import (
 )
 from imagine_core.hookspecs import hookimpl
 from imagine_core.labelmap import LabelMap, normalise
-from imagine_core.pipeline import build, publish_folder, write_atomic
+from imagine_core.pipeline import build, pipeline_from, publish_folder, write_atomic
 from imagine_core.plugins import get_plugins
 from imagine_core.proto_loader import load_proto
 from imagine_core.runs import (
     ModelDetector,
+    class_name,
     input_size,
     latest_checkpoint,
     load_detector,
+    load_run,
     model_config,
+    page_detections,
     restore,
 )
 from imagine_core.schema import proto_module
@@ -133,6 +137,7 @@ __all__ = [
     "Matcher",
     "MetaArchitecture",
     "ModelDetector",
+    "ModelLoader",
     "Optimizer",
     "Page",
     "PageReader",
@@ -149,6 +154,7 @@ __all__ = [
     "build",
     "cache_dir",
     "chosen_component",
+    "class_name",
     "debug_enabled",
     "decode_text",
     "did_you_mean",
@@ -162,11 +168,14 @@ __all__ = [
     "latest_checkpoint",
     "load_detector",
     "load_proto",
+    "load_run",
     "make",
     "missing_members",
     "model_config",
     "normalise",
     "out",
+    "page_detections",
+    "pipeline_from",
     "proto_module",
     "publish_folder",
     "read_bytes",

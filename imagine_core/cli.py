@@ -11,7 +11,7 @@ from imagine_core import __version__
 from imagine_core.console import report_error
 from imagine_core.errors import ImagineError
 
-CORE_COMMANDS = ("run", "export", "config", "plugins")
+CORE_COMMANDS = ("run", "config", "plugins")
 
 
 def build_parser(words: dict[str, str]) -> argparse.ArgumentParser:
@@ -30,7 +30,6 @@ def build_parser(words: dict[str, str]) -> argparse.ArgumentParser:
     )
     for name, text in words.items():
         sub.add_parser(name, help=text, add_help=False)
-    sub.add_parser("export", help="export a trained run (SavedModel, TFLite …)")
     sub.add_parser("config", help="show or validate the composed pipeline.config")
     sub.add_parser("plugins", help="list plugins and the components they register")
     return parser
@@ -59,15 +58,13 @@ def plugin_command_words() -> dict[str, str]:
 def _core_command(name: str) -> tuple[Callable, Callable]:
     if name == "config":
         from imagine_core.commands import config_cmd as module
-    elif name == "plugins":
-        from imagine_core.commands import plugins_cmd as module
     else:
-        from imagine_core.commands import export_cmd as module
+        from imagine_core.commands import plugins_cmd as module
     return module.add_arguments, module.run
 
 
 def _plugin_command(name: str, argv: list[str], description: str) -> int:
-    """``imagine ocr|infer|data|eval …``: commands that plugins register (kind 'command')."""
+    """``imagine ocr|infer|data|eval|export …``: commands that plugins register (kind 'command')."""
     from imagine_core.plugins import get_plugins
 
     plugins = get_plugins()

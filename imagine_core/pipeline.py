@@ -112,3 +112,13 @@ def execute(pipeline: Message, run_dir: Path, plugins: LoadedPlugins) -> dict[st
         write_atomic(run_dir / "pipeline.config", to_text(pipeline))
         write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
     return metrics
+
+
+def pipeline_from(overrides: list[str]) -> Message:
+    """The pipeline ``imagine config show OVERRIDES`` prints: composed from the config
+    groups of the core and every plugin, validated against the schema."""
+    from imagine_core.config.compose import compose
+    from imagine_core.config.validate import build_pipeline
+    from imagine_core.plugins import get_plugins
+
+    return build_pipeline(compose(overrides), get_plugins())[0]

@@ -100,17 +100,17 @@ class ModelDetector(Detector):
             spec = tf.TensorSpec([None, *size, 3], tf.float32)
             self._compiled[size] = tf.function(self.model.detect, input_signature=[spec])
         found = self._compiled[size](tf.constant(images, tf.float32))
-        return _unbatch(found, self.names)
+        return page_detections(found, self.names)
 
 
 UNKNOWN = "\ufffd"  # a class the label map has no name for (num_classes > labels)
 
 
-def _name(names: list[str], label_id: int) -> str:
+def class_name(names: list[str], label_id: int) -> str:
     return names[label_id] if label_id < len(names) else UNKNOWN
 
 
-def _unbatch(found: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
+def page_detections(found: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
     """Model output (ymin, xmin, ymax, xmax; 0-based classes, -1 padding) as page glyphs."""
     pages = []
     for i, n in enumerate(found["num_detections"].numpy()):
@@ -121,7 +121,7 @@ def _unbatch(found: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
         pages.append(
             {
                 "boxes": [(b[1], b[0], b[3], b[2]) for b in boxes[keep].tolist()],
-                "labels": [_name(names, int(c) + 1) for c in classes[keep]],
+                "labels": [class_name(names, int(c) + 1) for c in classes[keep]],
                 "scores": [float(s) for s in scores[keep]],
             }
         )
@@ -137,75 +137,6 @@ def input_size(pipeline: Message) -> int:
     return 0
 
 
-def _exported_assets(folder: Path) -> tuple[Message, list[str]]:
-    """An exported model's pipeline.config and class names (``assets/``, both exporters)."""
-    from imagine_core.config.convert import read_text_file
-    from imagine_core.labelmap import LabelMap
-    from imagine_core.schema import pipeline_class
-
-    pipeline = read_text_file(folder / "assets" / "pipeline.config", pipeline_class())
-    return pipeline, ["?", *LabelMap.read(folder / "assets" / "label_map.pbtxt").names]
-
-
-class SavedModelDetector(Detector):
-    """A SavedModel written by the ``saved_model`` exporter (its module describes the
-    layout); it takes tiles of exactly ``input_size``."""
-
-    def __init__(self, folder: Path):
-        import tensorflow as tf
-
-        loaded = tf.saved_model.load(str(folder))
-        self._loaded = loaded  # keeps the signature's variables alive
-        # `tiles` (tiles in, pixel boxes out); exports before it had only serving_default.
-        signatures = loaded.signatures
-        self._detect = signatures["tiles" if "tiles" in signatures else "serving_default"]
-        self.pipeline, self.names = _exported_assets(folder)
-        self.stride = int(loaded.stride.numpy())
-        self.input_size = int(loaded.input_size.numpy())
-        self.fixed_input = True
-
-    def detect(self, images: Any) -> list[dict[str, Any]]:
-        import tensorflow as tf
-
-        found = self._detect(images=tf.constant(images, tf.uint8))
-        return _unbatch(found, self.names)
-
-
-class TfliteDetector(Detector):
-    """A ``model.tflite`` written by the ``tflite`` exporter: one tile of exactly
-    ``input_size`` per call, through LiteRT's interpreter (``ai-edge-litert``)."""
-
-    def __init__(self, folder: Path):
-        from ai_edge_litert.interpreter import Interpreter
-
-        interpreter = Interpreter(model_path=str(folder / "model.tflite"))
-        self._run = interpreter.get_signature_runner()
-        self._interpreter = interpreter  # the runner needs it alive
-        self.pipeline, self.names = _exported_assets(folder)
-        self.input_size = int(interpreter.get_input_details()[0]["shape"][1])
-        self.stride = 1
-        self.fixed_input = True
-
-    def detect(self, images: Any) -> list[dict[str, Any]]:
-        import numpy as np
-
-        pages = []
-        size = float(self.input_size)
-        for image in images:
-            found = self._run(images=np.asarray(image, np.uint8)[None])
-            count = int(found["num_detections"][0])
-            pages.append(
-                {
-                    "boxes": (found["detection_boxes"][0, :count][:, [1, 0, 3, 2]] * size).tolist(),
-                    "labels": [
-                        _name(self.names, int(c) + 1) for c in found["detection_classes"][0, :count]
-                    ],
-                    "scores": found["detection_scores"][0, :count].tolist(),
-                }
-            )
-        return pages
-
-
 def _must_be_a_model_folder(path: Path) -> None:
     if not path.is_dir():
         raise ImagineError(
@@ -215,24 +146,36 @@ def _must_be_a_model_folder(path: Path) -> None:
         )
 
 
+def _loader_of(path: Path) -> Any:
+    """The registered model loader whose layout ``path`` is in, or None (a run folder)."""
+    from imagine_core.build import make
+    from imagine_core.plugins import get_plugins
+
+    registry = get_plugins().registry
+    for name in registry.names("model_loader"):
+        loader = make(registry.get("model_loader", name))
+        if path.is_dir() and loader.recognises(path):
+            return loader
+    return None
+
+
 def model_config(path: Path) -> tuple[Message, list[str]]:
     """The pipeline and class names (``["?", *label map]``, detection class c is label id
     c) of what ``load_detector`` would load, without loading it: a command checks its
     settings and names its outputs before any model (or worker) starts."""
-    if (path / "saved_model.pb").is_file() or (path / "model.tflite").is_file():
-        return _exported_assets(path)
+    loader = _loader_of(path)
+    if loader is not None:
+        return loader.config(path)
     _must_be_a_model_folder(path)
     return load_run(path), ["?", *run_label_map(path).names]
 
 
 def load_detector(path: Path) -> tuple[Message, Detector]:
-    """A run folder (newest checkpoint), an exported SavedModel or TFLite model, ready."""
-    if (path / "saved_model.pb").is_file():
-        detector = SavedModelDetector(path)
-        return detector.pipeline, detector
-    if (path / "model.tflite").is_file():
-        detector = TfliteDetector(path)
-        return detector.pipeline, detector
+    """A run folder (newest checkpoint), or a model an exporter wrote (SavedModel,
+    TFLite …: read by the model loader registered for its layout), ready."""
+    loader = _loader_of(path)
+    if loader is not None:
+        return loader.load(path)
     _must_be_a_model_folder(path)
     pipeline, model, label_map = restore(path)
     return pipeline, ModelDetector(model, label_map, input_size(pipeline))

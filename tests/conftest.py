@@ -140,3 +140,12 @@ def eval_pages(tiny_run: Path) -> Path:
     """The tiny run's held-out demo pages, with their .gt.txt."""
     (folder,) = Path(os.environ["IMAGINE_CACHE"]).glob("demo/*/eval")
     return folder
+
+
+def group_options(group: str) -> list[str]:
+    """The options of a config group, from the config folders of every loaded plugin
+    (where each group lives: the models plugin's ``model/``, the runners' ``hardware/`` …)."""
+    from imagine_core.config.compose import source_dir
+
+    folders = [source_dir(d) for dirs in plugins.get_plugins().config_dirs.values() for d in dirs]
+    return sorted({p.stem for f in folders if f for p in (f / group).glob("*.yaml")})

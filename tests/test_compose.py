@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import group_options
 
-MODELS = sorted(p.stem for p in (ROOT / "conf" / "model").glob("*.yaml"))
-HARDWARE = sorted(p.stem for p in (ROOT / "conf" / "hardware").glob("*.yaml"))
+MODELS = group_options("model")
+HARDWARE = group_options("hardware")
 
 
 def test_required_groups_and_options_exist():
     for group in ("model", "hardware", "dataset", "train", "eval", "export"):
-        assert (ROOT / "conf" / group).is_dir(), group
+        assert group_options(group), group
     assert {
         "faster_rcnn_resnet50",
         "faster_rcnn_resnet101",

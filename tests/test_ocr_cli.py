@@ -158,7 +158,8 @@ def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, lite, eval_pages)
     import tensorflow as tf
     from PIL import Image
 
-    from imagine_core.runs import TfliteDetector, restore
+    from imagine_core.api import restore
+    from imagine_plugins.export.loaders import TfliteDetector
     from imagine_plugins.export.tflite import serving_function
 
     detector = TfliteDetector(lite)
@@ -211,7 +212,7 @@ def test_quantised_tflite_models_are_smaller_and_still_read(tiny_run, lite, eval
     import numpy as np
     from PIL import Image
 
-    from imagine_core.runs import TfliteDetector
+    from imagine_plugins.export.loaders import TfliteDetector
 
     page = np.asarray(Image.open(sorted(eval_pages.glob("*.png"))[0]).convert("RGB"))
     full = (lite / "model.tflite").stat().st_size

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TFOD_CONFIGS, run_imagine
+from conftest import TFOD_CONFIGS, group_options, run_imagine
 
 from imagine_core.config.compose import compose
 from imagine_core.config.convert import read_text_file
@@ -14,9 +14,8 @@ from imagine_core.config.validate import validate
 from imagine_core.plugins import get_plugins
 from imagine_core.schema import pipeline_class
 
-CONF = Path(__file__).parent.parent / "conf"
-MODELS = sorted(p.stem for p in (CONF / "model").glob("*.yaml"))
-HARDWARE = sorted(p.stem for p in (CONF / "hardware").glob("*.yaml"))
+MODELS = group_options("model")
+HARDWARE = group_options("hardware")
 
 
 def test_tpu_ready_config_passes(cli):

@@ -58,7 +58,8 @@ def wheel(tmp_path_factory) -> object:
 def test_wheel_carries_config_tree_generated_code_and_plugins(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "imagine_conf/config.yaml" in names
-    assert "imagine_conf/model/glyph_retinanet_small.yaml" in names
+    assert "imagine_plugins/models/conf/model/glyph_retinanet_small.yaml" in names
+    assert "imagine_plugins/runners/conf/hardware/tpu.yaml" in names
     assert "imagine_core/protos/pipeline_pb2.py" in names
     assert "imagine_core/protos/hyperparams.proto" in names  # for plugins that import it
     assert "imagine_plugins/labelimg/voc.py" in names

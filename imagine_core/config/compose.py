@@ -367,17 +367,7 @@ def hydra_error(exc: Exception, overrides: list[str]) -> ConfigError:
             + ", or add its folder with --config-dir",
         )
     if isinstance(exc, MissingConfigException):
-        match = re.search(r"Could not find '([^']+)'", text)
-        options = exc.options or []
-        missing = match.group(1) if match else text
-        name = missing.rsplit("/", 1)[-1]
-        hint = did_you_mean(name, options) or ""
-        return ConfigError(
-            f"there is no config option {missing!r}",
-            where="command line",
-            fix=(hint + " " if hint else "")
-            + (f"options: {', '.join(options)}" if options else "see `imagine config show --help`"),
-        )
+        return _missing_option(exc, text)
     if isinstance(exc, ConfigCompositionException):
         match = re.search(r"An item is already at '([^']+)'", text)
         if match:
@@ -402,6 +392,31 @@ def hydra_error(exc: Exception, overrides: list[str]) -> ConfigError:
             "with spaces or brackets",
         )
     return ConfigError(text.splitlines()[0] if text else type(exc).__name__, where="command line")
+
+
+def _missing_option(exc: Exception, text: str) -> ConfigError:
+    """``model=nope``, or a group no loaded plugin gives options of (its plugin is off)."""
+    match = re.search(r"Could not find '([^']+)'", text)
+    options = exc.options or []
+    missing = match.group(1) if match else text
+    group, _, name = missing.rpartition("/")
+    if not options and group:
+        from imagine_core.plugins import get_plugins
+
+        return ConfigError(
+            f"no loaded plugin provides options of the config group {group!r} "
+            f"(wanted: {missing!r})",
+            where="command line",
+            fix="install or enable the plugin that does (the bundled ones: "
+            f"`imagine plugins` lists them); {get_plugins().describe()}",
+        )
+    hint = did_you_mean(name, options) or ""
+    return ConfigError(
+        f"there is no config option {missing!r}",
+        where="command line",
+        fix=(hint + " " if hint else "")
+        + (f"options: {', '.join(options)}" if options else "see `imagine config show --help`"),
+    )
 
 
 def _override_error(key: str, text: str, overrides: list[str]) -> ConfigError:

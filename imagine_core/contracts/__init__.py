@@ -10,7 +10,7 @@ from imagine_core.contracts.data import (
     Example,
 )
 from imagine_core.contracts.evaluation import Evaluator
-from imagine_core.contracts.export import Exporter
+from imagine_core.contracts.export import Exporter, ModelLoader
 from imagine_core.contracts.model import (
     AnchorGenerator,
     BoxCoder,
@@ -56,6 +56,7 @@ CONTRACTS: dict[str, type] = {
     "runner": Runner,
     "evaluator": Evaluator,
     "exporter": Exporter,
+    "model_loader": ModelLoader,
     "page_reader": PageReader,
     "text_assembler": TextAssembler,
     "writer": Writer,
@@ -86,6 +87,7 @@ __all__ = [
     "Loss",
     "Matcher",
     "MetaArchitecture",
+    "ModelLoader",
     "Optimizer",
     "Page",
     "PageReader",

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from imagine_core.api import hookimpl
+
+
+@hookimpl
+def imagine_config_dirs():
+    """The ``dataset=demo`` option of the config."""
+    return [str(Path(__file__).resolve().parent / "conf")]
 
 
 @hookimpl

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from imagine_core.api import hookimpl
 
 
@@ -65,6 +67,12 @@ DESCRIPTIONS = {
     "oid_challenge_detection_metrics": "Open Images challenge AP: a found group-of box counts "
     "once; only verified or boxed classes per page",
 }
+
+
+@hookimpl
+def imagine_config_dirs():
+    """``eval/`` options of the config."""
+    return [str(Path(__file__).resolve().parent / "conf")]
 
 
 @hookimpl

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from imagine_core.api import hookimpl
 
 
@@ -18,7 +20,29 @@ def _tflite(config=None, slot=None, pipeline=None):
 
 
 @hookimpl
+def imagine_config_dirs():
+    """``export/`` options of the config."""
+    return [str(Path(__file__).resolve().parent / "conf")]
+
+
+@hookimpl
 def imagine_register(registry):
+    from imagine_plugins.export.command import Export
+    from imagine_plugins.export.loaders import SavedModelLoader, TfliteLoader
+
+    registry.add("command", "export", factory=lambda **_: Export(), description=Export.help)
+    registry.add(
+        "model_loader",
+        "saved_model",
+        factory=lambda **_: SavedModelLoader(),
+        description="a folder with saved_model.pb and assets/, as the saved_model exporter writes",
+    )
+    registry.add(
+        "model_loader",
+        "tflite",
+        factory=lambda **_: TfliteLoader(),
+        description="a folder with model.tflite and assets/, as the tflite exporter writes",
+    )
     registry.add(
         "exporter",
         "saved_model",

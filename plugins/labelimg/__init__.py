@@ -4,6 +4,6 @@ Registers the dataset readers ``labelimg_input_reader`` and ``yolo_input_reader`
 and the dataset writers ``labelimg`` and ``yolo``.
 """
 
-from imagine_plugins.labelimg.plugin import imagine_reads, imagine_register
+from imagine_plugins.labelimg.plugin import imagine_config_dirs, imagine_reads, imagine_register
 
-__all__ = ["imagine_reads", "imagine_register"]
+__all__ = ["imagine_config_dirs", "imagine_reads", "imagine_register"]

@@ -201,6 +201,12 @@ def _yolo_folder(source: str) -> bool:
 
 
 @hookimpl
+def imagine_config_dirs():
+    """The ``dataset=labelimg`` option of the config."""
+    return [str(Path(__file__).resolve().parent / "conf")]
+
+
+@hookimpl
 def imagine_register(registry):
     from imagine_core.api import proto_module
 

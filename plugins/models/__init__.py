@@ -8,6 +8,6 @@ are made of; model settings that cannot work are refused before anything is buil
 """
 
 from imagine_plugins.models.checks import imagine_check_pipeline
-from imagine_plugins.models.plugin import imagine_reads, imagine_register
+from imagine_plugins.models.plugin import imagine_config_dirs, imagine_reads, imagine_register
 
-__all__ = ["imagine_check_pipeline", "imagine_reads", "imagine_register"]
+__all__ = ["imagine_check_pipeline", "imagine_config_dirs", "imagine_reads", "imagine_register"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from imagine_core.api import (
@@ -60,6 +61,12 @@ def _box_predictor(config, slot=None, pipeline=None):
     from imagine_plugins.models.faster_rcnn import MaskRcnnBoxPredictor
 
     return MaskRcnnBoxPredictor(config)
+
+
+@hookimpl
+def imagine_config_dirs():
+    """The ``model/`` options: ``imagine run model=faster_rcnn_resnet101``."""
+    return [str(Path(__file__).resolve().parent / "conf")]
 
 
 @hookimpl

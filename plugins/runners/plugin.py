@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from imagine_core.api import hookimpl
@@ -13,6 +14,12 @@ def _message(module: str, name: str) -> Any:
     from imagine_core.api import proto_module
 
     return getattr(proto_module(module), name)
+
+
+@hookimpl
+def imagine_config_dirs():
+    """``hardware/`` and ``train/`` options of the config."""
+    return [str(Path(__file__).resolve().parent / "conf")]
 
 
 @hookimpl

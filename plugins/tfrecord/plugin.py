@@ -115,6 +115,12 @@ class TFRecordInput(InputPipeline):
 
 
 @hookimpl
+def imagine_config_dirs():
+    """The ``dataset=tfrecord`` option of the config."""
+    return [str(Path(__file__).resolve().parent / "conf")]
+
+
+@hookimpl
 def imagine_register(registry):
     from imagine_core.api import proto_module
 
