@@ -32,6 +32,7 @@ from imagine_core.contracts import (  # every kind's contract, and the OCR page
     Detector,
     Evaluator,
     Example,
+    ExampleChecker,
     Exporter,
     FeatureExtractor,
     Glyph,
@@ -57,7 +58,6 @@ from imagine_core.contracts import (  # every kind's contract, and the OCR page
 )
 from imagine_core.contracts.fit import missing_members, required_members
 from imagine_core.contracts.ocr import union
-from imagine_core.datachecks import POLICIES, Checker, CheckResult, Issue, labels_of
 from imagine_core.datasets import format_of, reader_for, reader_formats, writer_for, writer_names
 from imagine_core.errors import (
     EXIT_USER_ERROR,
@@ -105,15 +105,12 @@ __all__ = [
     "IGNORE",
     "IMAGE_LIMIT",
     "JSON_LIMIT",
-    "POLICIES",
     "TEXT_LIMIT",
     "AnchorGenerator",
     "Augmentation",
     "Box",
     "BoxCoder",
     "BoxPredictor",
-    "CheckResult",
-    "Checker",
     "Command",
     "ComponentNotFoundError",
     "ConfigError",
@@ -123,13 +120,13 @@ __all__ = [
     "Detector",
     "Evaluator",
     "Example",
+    "ExampleChecker",
     "Exporter",
     "FeatureExtractor",
     "Glyph",
     "ImageResizer",
     "ImagineError",
     "InputPipeline",
-    "Issue",
     "LabelMap",
     "LearningRate",
     "Line",
@@ -164,7 +161,6 @@ __all__ = [
     "hookimpl",
     "input_size",
     "instantiate",
-    "labels_of",
     "latest_checkpoint",
     "load_detector",
     "load_proto",

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from bad_data import CASES, GOOD, source_of
 
-from imagine_core.api import Checker, reader_for
+from imagine_core.api import reader_for
 from imagine_core.errors import DataError
+from imagine_plugins.datatools.checks import Checker
 
 # case: (usable pages under skip, words naming the problem; None: nothing is wrong)
 EXPECTED = {

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from imagine_core.api import Checker
 from imagine_core.errors import DataError, ImagineError
 from imagine_core.labelmap import LabelMap
+from imagine_plugins.datatools.checks import Checker
 from imagine_plugins.labelimg.plugin import LabelImgReader
 from imagine_plugins.labelimg.voc import parse_voc
 

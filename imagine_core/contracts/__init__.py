@@ -8,6 +8,7 @@ from imagine_core.contracts.data import (
     DatasetReader,
     DatasetWriter,
     Example,
+    ExampleChecker,
 )
 from imagine_core.contracts.evaluation import Evaluator
 from imagine_core.contracts.export import Exporter, ModelLoader
@@ -40,6 +41,7 @@ from imagine_core.contracts.training import InputPipeline, LearningRate, Optimiz
 CONTRACTS: dict[str, type] = {
     "dataset_reader": DatasetReader,
     "dataset_writer": DatasetWriter,
+    "example_checker": ExampleChecker,
     "augmentation": Augmentation,
     "input_pipeline": InputPipeline,
     "meta_architecture": MetaArchitecture,
@@ -77,6 +79,7 @@ __all__ = [
     "Detector",
     "Evaluator",
     "Example",
+    "ExampleChecker",
     "Exporter",
     "FeatureExtractor",
     "Glyph",

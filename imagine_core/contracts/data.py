@@ -114,6 +114,18 @@ class DatasetReader(ABC):
         return []
 
 
+class ExampleChecker(ABC):
+    """Checks every example a reader gives — the image decodes and has the size the
+    marks say, boxes lie inside it, labels are usable — under one policy (the registry
+    name: ``strict``, ``skip``, ``repair``), so bad data is never dropped in silence."""
+
+    @abstractmethod
+    def run(self, reader: DatasetReader, progress: str | None = None) -> Any:
+        """A result with ``examples`` (what may be used), ``issues`` (each named, with
+        what was done about it) and ``items``; ``strict`` raises DataError at the first
+        problem. ``progress`` titles a progress bar."""
+
+
 class DatasetWriter(ABC):
     """Writes examples in one format (TFRecord, COCO, LabelImg, YOLO)."""
 

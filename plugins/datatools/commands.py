@@ -5,17 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from imagine_core.api import (
-    POLICIES,
-    Checker,
-    Command,
-    LabelMap,
-    err,
-    out,
-    reader_for,
-    reader_formats,
-    writer_names,
-)
+from imagine_core.api import Command, LabelMap, err, out, reader_for, reader_formats, writer_names
+from imagine_plugins.datatools.checks import POLICIES, Checker
 
 
 def _source_arguments(parser: argparse.ArgumentParser, on_error: str = "strict") -> None:
@@ -226,7 +217,8 @@ class DataSynth(Command):
 
         from rich.progress import track
 
-        from imagine_core.api import ImagineError, labels_of, writer_for
+        from imagine_core.api import ImagineError, writer_for
+        from imagine_plugins.datatools.checks import labels_of
         from imagine_plugins.datatools.convert import refuse_output_over_source
         from imagine_plugins.datatools.synth import (
             labels_for,

@@ -6,17 +6,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagine_core.api import (
-    Checker,
-    CheckResult,
-    DataError,
-    Example,
-    LabelMap,
-    err,
-    labels_of,
-    reader_for,
-    writer_for,
-)
+from imagine_core.api import DataError, Example, LabelMap, err, reader_for, writer_for
+from imagine_plugins.datatools.checks import Checker, CheckResult, labels_of
 
 
 def parse_split(text: str | None) -> tuple[str, float] | None:

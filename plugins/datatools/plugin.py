@@ -36,6 +36,15 @@ def imagine_register(registry):
         config_type=demo_messages().DemoCorpus,
         description="the built-in demo corpus: pages of public-domain text, generated once",
     )
+    from imagine_plugins.datatools.checks import POLICIES, Checker
+
+    for policy in POLICIES:
+        registry.add(
+            "example_checker",
+            policy,
+            factory=lambda policy=policy, **_: Checker(policy),
+            description=f"the data checks under --on-error {policy}",
+        )
 
 
 def demo_messages():

@@ -9,7 +9,8 @@ from collections import Counter
 from rich.table import Table
 from rich.text import Text
 
-from imagine_core.api import CheckResult, out
+from imagine_core.api import out
+from imagine_plugins.datatools.checks import CheckResult
 
 
 def describe_label(label: str) -> Text:

@@ -126,9 +126,10 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
     from PIL import Image
     from rich.progress import track
 
-    from imagine_core.api import Checker, ModelDetector, input_size
+    from imagine_core.api import ModelDetector, input_size, make
 
     registry = get_plugins().registry
+    checker = make(registry.get("example_checker", "strict", where="eval_input_reader"))
     evaluators = {
         name: instantiate(
             registry.get("evaluator", name, where="eval_config.metrics_set"), None, pipeline
@@ -139,7 +140,7 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
     reader = page_reader(pipeline)
     samples = SamplePages(pipeline, run_dir)
     for reader_config in pipeline.eval_input_reader:
-        examples = Checker("strict").run(build(reader_config, pipeline)).examples
+        examples = checker.run(build(reader_config, pipeline)).examples
         limit = pipeline.eval_config.num_examples or len(examples)
         for example in track(
             examples[:limit], description="evaluating", console=err, transient=True

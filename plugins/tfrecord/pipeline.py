@@ -76,7 +76,7 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
             "the input reader chooses no dataset reader",
             fix="set tf_record_input_reader, labelimg_input_reader or plugin",
         )
-    from imagine_core.api import Checker, labels_of
+    from imagine_core.api import make
 
     registry = get_plugins().registry
     reader = build(reader_config, None)
@@ -91,10 +91,12 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
             key.update(str(item.stat().st_mtime_ns).encode())
     target = cache_dir() / "records" / key.hexdigest()[:20]
     if not (target / "label_map.pbtxt").is_file():  # written last: the folder is complete
-        result = Checker("strict").run(reader, progress=f"reading {name}")
+        checker = make(registry.get("example_checker", "strict", where=f"reading {name}"))
+        result = checker.run(reader, progress=f"reading {name}")
         if label_map is not None:
             _check_labels(result.examples, label_map, reader_config.label_map_path)
-        label_map = label_map or LabelMap.from_names(labels_of(result.examples))
+        labels = (b.label for e in result.examples for b in e.boxes if not b.ignore)
+        label_map = label_map or LabelMap.from_names(labels)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         writer = registry.get("dataset_writer", "tfrecord").factory()

@@ -33,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bad_data import CASES, bomb_png, coco, img, png, source_of, voc_good, xml, yolo_good
 
-from imagine_core.api import Checker, reader_for
+from imagine_core.api import reader_for
 from imagine_core.errors import DataError
+from imagine_plugins.datatools.checks import Checker
 
 ODD = ["nan", "inf", "-inf", "-5", "1e309", "", " ", "abc", "99999", "0", "1.5", "\x00"]
 ODD_JSON = [None, "1", 1.5, -1, True, [], {}, float("nan"), float("inf"), "x" * 5000, 10**30]

@@ -9,7 +9,8 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from imagine_core.api import ImagineError, LabelMap, labels_of, publish_folder, writer_for
+from imagine_core.api import ImagineError, LabelMap, publish_folder, writer_for
+from imagine_plugins.datatools.checks import labels_of
 from imagine_plugins.datatools.demo.degrade import STEPS
 from imagine_plugins.datatools.demo.render import PageStyle, corpus_text, demo_pages
 

@@ -1,7 +1,8 @@
 """What can be wrong with an annotated image, and what each policy does about it.
 
 Every reader's examples go through these checks wherever they are read — ``imagine data
-check|convert``, the training records, evaluation — so they are part of the plugin API.
+check|convert`` here, and through the registry (kind ``example_checker``, one per policy)
+the training records and evaluation.
 
 - ``strict``: the first problem stops everything (DataError, exit code 2);
 - ``skip``: an example with any problem is left out, and named;
@@ -27,10 +28,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Box, DatasetReader, Example
-from imagine_core.errors import DataError, debug_enabled, shown
-from imagine_core.files import IMAGE_LIMIT, regular_size
-from imagine_core.labelmap import LabelMap
+from imagine_core.api import (
+    IMAGE_LIMIT,
+    Box,
+    DataError,
+    DatasetReader,
+    Example,
+    ExampleChecker,
+    LabelMap,
+    debug_enabled,
+    regular_size,
+    shown,
+)
 
 POLICIES = ("strict", "skip", "repair")
 MAX_LABEL = 32  # characters: a glyph, a ligature or a short abbreviation mark, no more
@@ -65,7 +74,7 @@ class _Skip(Exception):
     """Leave this example out (already recorded)."""
 
 
-class Checker:
+class Checker(ExampleChecker):
     def __init__(self, policy: str = "strict", label_map: LabelMap | None = None):
         if policy not in POLICIES:
             raise DataError(f"unknown --on-error policy {policy!r}", fix=f"use one of {POLICIES}")
@@ -95,7 +104,7 @@ class Checker:
         if progress:
             from rich.progress import track
 
-            from imagine_core.console import err
+            from imagine_core.api import err
 
             items = track(items, description=progress, console=err, transient=True)
         for item in items:
