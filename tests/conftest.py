@@ -147,5 +147,9 @@ def group_options(group: str) -> list[str]:
     (where each group lives: the models plugin's ``model/``, the runners' ``hardware/`` …)."""
     from imagine_core.config.compose import source_dir
 
-    folders = [source_dir(d) for dirs in plugins.get_plugins().config_dirs.values() for d in dirs]
+    folders = [
+        source_dir(d if "://" in d else f"file://{d}")
+        for dirs in plugins.get_plugins().config_dirs.values()
+        for d in dirs
+    ]
     return sorted({p.stem for f in folders if f for p in (f / group).glob("*.yaml")})
