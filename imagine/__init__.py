@@ -117,9 +117,9 @@ class Reader:
     """A model ready to read pages (see :func:`load`)."""
 
     def __init__(self, model: str | Path, **ocr: Any):
+        from imagine_core.api import load_detector
         from imagine_core.pipeline import instantiate
         from imagine_core.plugins import get_plugins
-        from imagine_core.runs import load_detector
 
         pipeline, self.detector = load_detector(Path(model))
         self.settings = type(pipeline.ocr)()

@@ -80,20 +80,19 @@ from imagine_core.files import (
     read_text,
     regular_size,
 )
-from imagine_core.hookspecs import hookimpl
+from imagine_core.hookspecs import ShortKey, hookimpl
 from imagine_core.labelmap import LabelMap, normalise
 from imagine_core.pipeline import build, pipeline_from, publish_folder, write_atomic
 from imagine_core.plugins import get_plugins
 from imagine_core.proto_loader import load_proto
 from imagine_core.runs import (
-    ModelDetector,
     class_name,
     input_size,
     latest_checkpoint,
     load_detector,
-    load_run,
     model_config,
     page_detections,
+    read_pipeline,
     restore,
 )
 from imagine_core.schema import proto_module
@@ -133,7 +132,6 @@ __all__ = [
     "Loss",
     "Matcher",
     "MetaArchitecture",
-    "ModelDetector",
     "ModelLoader",
     "Optimizer",
     "Page",
@@ -143,6 +141,7 @@ __all__ = [
     "RcnnBoxPredictor",
     "Region",
     "Runner",
+    "ShortKey",
     "SimilarityCalculator",
     "SsdBoxPredictor",
     "TextAssembler",
@@ -164,7 +163,6 @@ __all__ = [
     "latest_checkpoint",
     "load_detector",
     "load_proto",
-    "load_run",
     "make",
     "missing_members",
     "model_config",
@@ -175,6 +173,7 @@ __all__ = [
     "proto_module",
     "publish_folder",
     "read_bytes",
+    "read_pipeline",
     "read_text",
     "reader_for",
     "reader_formats",

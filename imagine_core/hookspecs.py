@@ -11,6 +11,7 @@ and implements any of the hooks below as module-level functions marked with
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -25,6 +26,20 @@ if TYPE_CHECKING:
 PROJECT = "imagine"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@dataclass(frozen=True)
+class ShortKey:
+    """A top-level key such as ``lr=0.003`` that sets a pipeline field (for sweeps).
+
+    ``target(value, cfg)`` gets the value given and the composed config (an OmegaConf
+    ``DictConfig``: read it, do not change it) and returns the dotted path to set and
+    the value to set there, or raises ``ConfigError`` for a value it refuses.
+    """
+
+    name: str
+    help: str
+    target: Callable[[Any, Any], tuple[str, Any]]
 
 
 @hookspec
@@ -54,6 +69,19 @@ def imagine_config_dirs() -> list[str]:
         @hookimpl
         def imagine_config_dirs():
             return ["pkg://imagine_plugin_wide.conf"]
+    """
+
+
+@hookspec
+def imagine_short_keys() -> list[ShortKey]:
+    """Short top-level keys the plugin declares for the fields it reads: ``lr``, ``steps``
+    and ``batch_size`` are the runners plugin's. Each is ``null`` in the config until
+    given; it is applied before interpolations resolve, so ``${train_config.num_steps}``
+    follows ``steps``::
+
+        @hookimpl
+        def imagine_short_keys():
+            return [ShortKey("tiles", "ocr.tile_size", lambda v, cfg: ("ocr.tile_size", v))]
     """
 
 
@@ -112,6 +140,18 @@ def imagine_fit_pipeline(
                 return []
             pipeline.model.ssd.matcher.argmax_matcher.use_matmul_gather = True
             return [f"{path}=true (TPU)"]
+    """
+
+
+@hookspec
+def imagine_resolve_pipeline(pipeline: TrainEvalPipelineConfig) -> list[str]:
+    """Fill in what ``imagine run`` derives from its data, before anything is built.
+
+    Called once per run, after the checks: the runners plugin takes ``num_classes`` from
+    the training data's label map and asks ``imagine_fill_from_pages``. Leave what the
+    user set; change ``pipeline`` in place and return one ``"path=value (why)"`` line per
+    value filled. The result is the run's ``pipeline.config``, and read-only from then on:
+    a component that changes the pipeline while the run uses it fails the run, named.
     """
 
 

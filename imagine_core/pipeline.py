@@ -13,7 +13,8 @@ from google.protobuf.message import Message
 from imagine_core.build import instantiate, require_fit
 from imagine_core.config.convert import to_text
 from imagine_core.config.validate import chosen_component, component_choices
-from imagine_core.errors import ComponentNotFoundError
+from imagine_core.console import err
+from imagine_core.errors import ComponentNotFoundError, PluginError
 from imagine_core.plugins import LoadedPlugins
 
 # What `imagine run` uses; `export` and `ocr` are for `imagine export` and `imagine ocr`.
@@ -98,7 +99,10 @@ def publish_folder(tmp: Path, out: Path, *, replace: bool) -> None:
 
 
 def execute(pipeline: Message, run_dir: Path, plugins: LoadedPlugins) -> dict[str, float]:
-    """Write the resolved pipeline.config, then run it on the configured runner."""
+    """Resolve the pipeline, write it as pipeline.config, run it on the configured runner.
+
+    After ``imagine_resolve_pipeline`` the pipeline is read-only: the run folder's
+    pipeline.config is exactly what every component was given."""
     record = plugins.registry.get("runner", pipeline.hardware.type, where="hardware.type")
     runner = instantiate(record, pipeline.hardware, pipeline)
     chief = getattr(runner, "chief", True)  # see Runner.chief
@@ -106,12 +110,36 @@ def execute(pipeline: Message, run_dir: Path, plugins: LoadedPlugins) -> dict[st
         run_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(run_dir / "pipeline.config", to_text(pipeline))
     require_components(pipeline, plugins)
-    metrics = runner.run(pipeline, run_dir)
+    for lines in plugins.call("imagine_resolve_pipeline", list_of=str, pipeline=pipeline):
+        for line in lines or []:
+            err.print(f"[cyan]filled[/cyan] {line}", markup=True, highlight=False)
+    resolved = to_text(pipeline)
     if chief:
-        # Again: components may have filled in what the config left open (num_classes).
-        write_atomic(run_dir / "pipeline.config", to_text(pipeline))
+        write_atomic(run_dir / "pipeline.config", resolved)
+    metrics = runner.run(pipeline, run_dir)
+    _require_unchanged(resolved, to_text(pipeline), record.plugin)
+    if chief:
         write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
     return metrics
+
+
+def _require_unchanged(resolved: str, now: str, runner_plugin: str) -> None:
+    if now == resolved:
+        return
+    import difflib
+
+    changed = [
+        line.strip()
+        for line in difflib.unified_diff(resolved.splitlines(), now.splitlines(), lineterm="")
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    raise PluginError(
+        "the pipeline changed while the run used it (after it was resolved and written to "
+        "pipeline.config): " + "; ".join(changed[:4]),
+        where=f"the run of plugin {runner_plugin!r} and the components it built",
+        fix="fill derived values in imagine_resolve_pipeline (or imagine_fit_pipeline), "
+        "not while building or training (docs/plugins.md, 'The hooks')",
+    )
 
 
 def pipeline_from(overrides: list[str]) -> Message:

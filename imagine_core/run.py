@@ -167,6 +167,9 @@ def main(argv: list[str]) -> int:
     if args.shell_completion and "COMP_LINE" in os.environ:
         os.environ["COMP_LINE"] = re.sub(r"^(\s*\S+)\s+run(?=\s|$)", r"\1", os.environ["COMP_LINE"])
     try:
+        from imagine_core.config import short_keys
+
+        short_keys.store()  # composed again by Hydra: --help and --cfg need the keys too
         task()
     finally:
         sys.argv = saved

@@ -50,7 +50,8 @@ def test_plugin_provided_command_without_a_plugin_names_what_is_missing(cli, mon
 def test_export_needs_a_run_folder(cli, tmp_path):
     result = cli("export", str(tmp_path))
     assert result.code == 2
-    assert "no pipeline.config" in result.err
+    assert "no loaded plugin reads this model folder" in result.err
+    assert "run_folder: a run folder of `imagine run`: pipeline.config" in result.err
 
 
 def test_export_needs_a_checkpoint_and_a_known_exporter(cli, tmp_path):
@@ -59,6 +60,9 @@ def test_export_needs_a_checkpoint_and_a_known_exporter(cli, tmp_path):
     result = cli("export", str(tmp_path))
     assert result.code == 2
     assert "no checkpoint" in result.err
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
+    (tmp_path / "label_map.pbtxt").write_text("item { id: 1 name: 'a' }\n")
     unknown = cli("export", str(tmp_path), "--type", "onnx")
     assert unknown.code == 2
     assert "exporter 'onnx'" in unknown.err and "saved_model" in unknown.err

@@ -280,7 +280,7 @@ def glyphs_as_imagine_reads(model: Path, image_path: Path) -> list[tuple]:
     import numpy as np
     from PIL import Image
 
-    from imagine_core.runs import load_detector
+    from imagine_core.api import load_detector
     from imagine_plugins.ocr.tiling import TiledPageReader
 
     pipeline, detector = load_detector(model)

@@ -90,3 +90,47 @@ def test_run_help_is_hydras(tmp_path):
     assert result.code == 0
     assert "== Configuration groups ==" in result.out
     assert "model: " in result.out and "glyph_retinanet_small" in result.out
+
+
+def test_a_component_changing_the_pipeline_during_the_run_fails_it_named(tmp_path):
+    """After imagine_resolve_pipeline the pipeline is read-only: pipeline.config in the run
+    folder is what every component was given, so a runner (or anything it builds) that
+    changes it fails the run with one message naming its plugin and the change."""
+    import pluggy
+    import pytest
+
+    from imagine_core import hookspecs
+    from imagine_core.api import PluginError, Runner
+    from imagine_core.pipeline import execute
+    from imagine_core.plugins import LoadedPlugins
+    from imagine_core.registry import Registry
+
+    class Meddler(Runner):
+        def run(self, pipeline, run_dir):
+            pipeline.train_config.num_steps = 99
+            return {"primary": 0.5}
+
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    registry = Registry()
+    with registry.registering("meddling", "imagine-plugin-meddling"):
+        registry.add("runner", "meddler", factory=lambda **_: Meddler())
+    pipeline = pipeline_class()()
+    pipeline.hardware.type = "meddler"
+    pipeline.train_config.num_steps = 5
+    run = tmp_path / "run"
+    with pytest.raises(PluginError, match=r"num_steps: 5; [+] *num_steps: 99") as caught:
+        execute(pipeline, run, LoadedPlugins(manager=manager, registry=registry))
+    assert "plugin 'meddling'" in caught.value.where
+    assert read_text_file(run / "pipeline.config", pipeline_class()).train_config.num_steps == 5
+    assert not (run / "metrics.json").exists()
+
+
+def test_the_run_folder_holds_the_resolved_pipeline(tiny_run):
+    """num_classes (from the label map) and the glyph heights (measured on the training
+    pages) are filled before anything is built, and the run folder says so."""
+    from imagine_core.api import LabelMap
+
+    pipeline = read_text_file(tiny_run / "pipeline.config", pipeline_class())
+    assert pipeline.model.ssd.num_classes == len(LabelMap.read(tiny_run / "label_map.pbtxt"))
+    assert 0 < pipeline.ocr.min_glyph_height <= pipeline.ocr.max_glyph_height

@@ -103,7 +103,7 @@ from imagine_core.config.compose import compose
 from imagine_core.config.convert import to_text
 from imagine_core.config.validate import validate
 from imagine_core.plugins import get_plugins
-from imagine_plugins.runners.train import train
+from imagine_plugins.runners.train import resolve, train
 
 model, run_dir = sys.argv[1], Path(sys.argv[2])
 tiny = [a.replace("model.ssd.", "model.faster_rcnn.") for a in TINY] if "rcnn" in model else TINY
@@ -116,7 +116,8 @@ assert not report.errors, report.errors
 pipeline.hardware.type, pipeline.hardware.jit_compile = "cpu", True
 import tensorflow as tf
 run_dir.mkdir()
-(run_dir / "pipeline.config").write_text(to_text(pipeline))  # as `imagine run` does first
+resolve(pipeline)  # as `imagine run` does first: num_classes from the data
+(run_dir / "pipeline.config").write_text(to_text(pipeline))
 train(pipeline, run_dir, tf.distribute.get_strategy())
 print(json.dumps({{"steps": len(list((run_dir / "checkpoints").glob("ckpt-*.index")))}}))
 """

@@ -6,7 +6,6 @@ value) come back as one ConfigError saying where and how to fix.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,9 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from imagine_core.config import short_keys
 from imagine_core.config.locations import conf_dir, register_resolvers
-from imagine_core.config.schema_paths import APP_KEYS, describe_key
+from imagine_core.config.schema_paths import describe_key
 from imagine_core.errors import ConfigError, did_you_mean
 
 # Which pipeline sections a config group writes: with pipeline=FILE, a group
@@ -46,7 +46,7 @@ class Composed:
 
     @property
     def sections(self) -> dict[str, Any]:
-        return {k: v for k, v in self.data.items() if k not in APP_KEYS}
+        return {k: v for k, v in self.data.items() if k not in short_keys.app_keys()}
 
     def yaml(self) -> str:
         return yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True)
@@ -91,6 +91,7 @@ def compose(
     from hydra import initialize_config_dir
 
     register_resolvers()
+    short_keys.store()
     folders = (primary_dir or conf_dir(), *extra_dirs)
     missing = [d for d in folders if not d.is_dir()]
     if missing:
@@ -139,7 +140,7 @@ def finish(cfg: DictConfig, overrides: list[str], sources: list[tuple[str, Path]
     pipeline_file = OmegaConf.select(cfg, "pipeline", throw_on_missing=False)
     if pipeline_file:
         cfg = _start_from_file(composed, cfg, Path(str(pipeline_file)))
-    composed.applied = apply_knobs(cfg)
+    composed.applied = short_keys.apply(cfg)
     try:
         data = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as exc:
@@ -162,7 +163,7 @@ def _start_from_file(composed: Composed, cfg: DictConfig, path: Path) -> DictCon
         for section in sections:
             if (group in chosen or section not in base) and section in cfg:
                 base[section] = cfg[section]
-    for key in APP_KEYS:
+    for key in short_keys.app_keys():
         if key in cfg:
             base[key] = cfg[key]
     result = OmegaConf.create(base)
@@ -171,78 +172,12 @@ def _start_from_file(composed: Composed, cfg: DictConfig, path: Path) -> DictCon
     return result
 
 
-_LR_FIELDS = {
-    "constant_learning_rate": "learning_rate",
-    "exponential_decay_learning_rate": "initial_learning_rate",
-    "manual_step_learning_rate": "initial_learning_rate",
-    "cosine_decay_learning_rate": "learning_rate_base",
-}
-
-
-def _knob(cfg: DictConfig, key: str) -> Any:
-    """The value of a short key, resolved: ``steps=${oops}`` is one message, not a traceback."""
-    try:
-        return cfg.get(key)
-    except OmegaConfBaseException as exc:
-        raise ConfigError(
-            f"cannot resolve {key}: {str(exc).splitlines()[0]}",
-            where=f"command line: {key}",
-            fix="check the ${...} reference, or give a plain value",
-        ) from None
-
-
-def apply_knobs(cfg: DictConfig) -> list[str]:
-    """Apply ``lr``, ``steps`` and ``batch_size`` before interpolations resolve, so that
-    e.g. ``total_steps: ${train_config.num_steps}`` follows ``steps``. Returns what changed."""
-    applied = []
-    for key, target, minimum in (("steps", "num_steps", 1), ("batch_size", "batch_size", 1)):
-        value = _knob(cfg, key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ConfigError(
-                f"{key} must be a whole number >= {minimum}, got {value!r}",
-                where=f"command line: {key}={value}",
-            )
-        OmegaConf.update(cfg, f"train_config.{target}", value, force_add=True)
-        applied.append(f"{key}={value} -> train_config.{target}")
-    value = _knob(cfg, "lr")
-    if value is not None:
-        number = not isinstance(value, bool) and isinstance(value, int | float)
-        if not number or not math.isfinite(value) or value <= 0:
-            raise ConfigError(
-                f"lr must be a positive, finite number, got {value!r}",
-                where=f"command line: lr={value}",
-            )
-        target = _learning_rate_path(cfg)
-        if target is None:
-            raise ConfigError(
-                "lr= needs an optimizer with a learning rate schedule, and the pipeline has none",
-                where="train_config.optimizer",
-                fix="choose a train group (e.g. train=adam_cosine) or set the optimizer",
-            )
-        OmegaConf.update(cfg, target, float(value), force_add=True)
-        applied.append(f"lr={value} -> {target}")
-    return applied
-
-
-def _learning_rate_path(cfg: DictConfig) -> str | None:
-    optimizer = OmegaConf.select(cfg, "train_config.optimizer") or {}
-    for name in ("adam_optimizer", "momentum_optimizer", "rms_prop_optimizer"):
-        schedule = (optimizer.get(name) or {}).get("learning_rate") or {}
-        for kind, rate in _LR_FIELDS.items():
-            if schedule.get(kind) is not None:
-                return f"train_config.optimizer.{name}.learning_rate.{kind}.{rate}"
-    return None
-
-
 def _dotted_overrides(overrides: list[str]) -> list[Any]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(overrides)
-    return [
-        o for o in parsed if "." in o.key_or_group and o.key_or_group.split(".")[0] not in APP_KEYS
-    ]
+    top = short_keys.app_keys()
+    return [o for o in parsed if "." in o.key_or_group and o.key_or_group.split(".")[0] not in top]
 
 
 def _apply(cfg: DictConfig, override: Any) -> None:

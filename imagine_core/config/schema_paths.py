@@ -10,23 +10,21 @@ from google.protobuf.message import Message
 
 from imagine_core.errors import did_you_mean
 
-# Top-level keys that are not pipeline sections: the short sweep keys and helpers.
-KNOBS = ("lr", "steps", "batch_size")
-APP_KEYS = (*KNOBS, "pipeline", "data_dir", "hydra")
-
 
 def describe_key(key: str) -> tuple[bool, str]:
     """Whether ``key`` (dotted, indexes allowed) is a schema path; else a hint."""
+    from imagine_core.config.short_keys import app_keys
     from imagine_core.schema import pipeline_class
 
+    top = app_keys()
     parts = [p for p in re.sub(r"\[\d+\]", "", key).split(".") if p and not p.isdigit()]
-    if parts and parts[0] in APP_KEYS:
+    if parts and parts[0] in top:
         return True, ""
     descriptor = pipeline_class().DESCRIPTOR
     for i, part in enumerate(parts):
         fields = descriptor.fields_by_name
         if part not in fields:
-            names = list(fields) + (list(APP_KEYS) if i == 0 else [])
+            names = list(fields) + (list(top) if i == 0 else [])
             where = ".".join(parts[:i]) or "the top level"
             return False, did_you_mean(
                 part, names

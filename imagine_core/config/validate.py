@@ -14,7 +14,8 @@ from google.protobuf.message import Message
 from imagine_core.config.compose import Composed
 from imagine_core.config.convert import component_kind, dict_to_message
 from imagine_core.config.report import Problem, ValidationReport
-from imagine_core.config.schema_paths import APP_KEYS, set_leaf_paths
+from imagine_core.config.schema_paths import set_leaf_paths
+from imagine_core.config.short_keys import app_keys
 from imagine_core.errors import ConfigError, ImagineError, did_you_mean
 from imagine_core.plugins import LoadedPlugins
 from imagine_core.schema import pipeline_class, proto_module
@@ -29,7 +30,7 @@ def build_pipeline(composed: Composed, plugins: LoadedPlugins) -> tuple[Message,
     sections = composed.sections
     unknown = [k for k in sections if k not in pipeline_class().DESCRIPTOR.fields_by_name]
     if unknown:
-        names = list(pipeline_class().DESCRIPTOR.fields_by_name) + list(APP_KEYS)
+        names = list(pipeline_class().DESCRIPTOR.fields_by_name) + list(app_keys())
         key = unknown[0]
         raise ConfigError(
             f"unknown top-level key {key!r}",

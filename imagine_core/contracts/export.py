@@ -1,4 +1,4 @@
-"""Contract of exporters (SavedModel, TFLite …)."""
+"""Contract of exporters (SavedModel, TFLite …) and of the loaders of model folders."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ class Exporter(ABC):
 
 
 class ModelLoader(ABC):
-    """Reads back a model folder an exporter wrote, for ``imagine ocr``, ``imagine infer``
-    and the Python API (``imagine.load``); run folders of ``imagine run`` the core reads
-    itself. Whoever writes a layout registers its loader."""
+    """Reads back a model folder in one layout — a run folder of ``imagine run``, what an
+    exporter wrote — for ``imagine ocr``, ``imagine eval``, ``imagine export``, ``imagine
+    infer`` and the Python API (``imagine.load``). Whoever writes a layout registers its
+    loader; the core knows none."""
 
     @abstractmethod
     def recognises(self, folder: Path) -> bool:
@@ -30,3 +31,21 @@ class ModelLoader(ABC):
     @abstractmethod
     def load(self, folder: Path) -> tuple[Any, Any]:
         """The pipeline and the model as a :class:`imagine_core.api.Detector`."""
+
+    def latest_checkpoint(self, folder: Path) -> Path:
+        """The newest checkpoint, for a layout that holds a trainable model (a run)."""
+        raise self._not_trainable(folder)
+
+    def restore(self, folder: Path, checkpoint: Path | None = None) -> tuple[Any, Any, Any]:
+        """The pipeline, the trainable model with the checkpoint's weights, the label map."""
+        raise self._not_trainable(folder)
+
+    def _not_trainable(self, folder: Path) -> Exception:
+        from imagine_core.errors import ImagineError
+
+        return ImagineError(
+            "this folder holds an exported model, not the checkpoints of a run",
+            where=str(folder),
+            fix="pass the run folder that `imagine run` wrote (evaluation and export "
+            "start from its checkpoints)",
+        )

@@ -12,7 +12,7 @@ from imagine_core.api import (
     get_plugins,
     instantiate,
     latest_checkpoint,
-    load_run,
+    model_config,
     out,
     pipeline_from,
 )
@@ -40,7 +40,8 @@ class Export(Command):
         )
 
     def run(self, args: argparse.Namespace) -> int:
-        pipeline = load_run(args.run_dir)
+        checkpoint = latest_checkpoint(args.run_dir)  # the run's loader says what is wrong
+        pipeline, _ = model_config(args.run_dir)
         if args.type and args.type != pipeline.export.type:
             _choose_exporter(pipeline, args.type)
         if args.quantize:
@@ -49,7 +50,6 @@ class Export(Command):
             pipeline.export.input_type = args.input_type
         plugins = get_plugins()
         record = plugins.registry.get("exporter", pipeline.export.type, where="export.type")
-        checkpoint = latest_checkpoint(args.run_dir)
         target = args.out or args.run_dir / "export" / pipeline.export.type
         exporter = instantiate(record, pipeline.export, pipeline)
         written = exporter.export(pipeline, checkpoint, target)

@@ -12,14 +12,14 @@ from imagine_core.api import (
     LabelMap,
     ModelLoader,
     class_name,
-    load_run,
     page_detections,
+    read_pipeline,
 )
 
 
 def exported_assets(folder: Path) -> tuple[Any, list[str]]:
     """An exported model's pipeline.config and class names (``assets/``, both exporters)."""
-    pipeline = load_run(folder / "assets")
+    pipeline = read_pipeline(folder / "assets" / "pipeline.config")
     return pipeline, ["?", *LabelMap.read(folder / "assets" / "label_map.pbtxt").names]
 
 

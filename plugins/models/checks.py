@@ -1,7 +1,9 @@
-"""Model settings that cannot work, refused before anything is built or trained."""
+"""Model settings that cannot work, refused before anything is built or trained; what
+a model needs filled in, filled in before that (``imagine_fit_pipeline``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from imagine_core.api import Problem, hookimpl
@@ -10,6 +12,27 @@ SIDES = {
     "fixed_shape_resizer": ("height", "width"),
     "keep_aspect_ratio_resizer": ("min_dimension", "max_dimension"),
 }
+
+
+PAD = "model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer.pad_to_max_dimension"
+
+
+@hookimpl
+def imagine_fit_pipeline(pipeline: Any, given: Callable[[str], bool]) -> list[str]:
+    """Faster R-CNN's anchors and region-proposal targets need one static image size: a
+    keep-aspect-ratio resizer pads to its maximum, unless the user said otherwise (the
+    model then refuses to build, saying why)."""
+    if pipeline.model.WhichOneof("model") != "faster_rcnn" or given(PAD):
+        return []
+    resizer = pipeline.model.faster_rcnn.image_resizer
+    if resizer.WhichOneof("image_resizer_oneof") != "keep_aspect_ratio_resizer":
+        return []
+    keep = resizer.keep_aspect_ratio_resizer
+    if keep.pad_to_max_dimension:
+        return []
+    keep.pad_to_max_dimension = True
+    side = keep.max_dimension
+    return [f"{PAD}=true (faster_rcnn pads every image to {side}x{side}: one static size)"]
 
 
 @hookimpl

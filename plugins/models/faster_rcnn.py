@@ -11,7 +11,6 @@ Garden does.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from imagine_core.api import ImagineError, RcnnBoxPredictor
@@ -138,15 +137,12 @@ class FasterRcnnDetector(KerasDetector):
         resizer = fr.image_resizer.keep_aspect_ratio_resizer
         chosen = fr.image_resizer.WhichOneof("image_resizer_oneof")
         if chosen == "keep_aspect_ratio_resizer" and not resizer.pad_to_max_dimension:
-            # Anchors and region-proposal targets need one static image size.
-            resizer.pad_to_max_dimension = True
-            if pipeline is not None:  # the input pipeline reads it there
-                pipeline.model.faster_rcnn.image_resizer.CopyFrom(fr.image_resizer)
-            warnings.warn(
-                "model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer: faster_rcnn "
-                f"pads every image to {resizer.max_dimension}x{resizer.max_dimension} "
-                "(set pad_to_max_dimension: true to say so)",
-                stacklevel=2,
+            # The models plugin's imagine_fit_pipeline pads, unless the user said false.
+            raise ImagineError(
+                "faster_rcnn needs one static image size (its anchors and region-proposal "
+                "targets), but the keep-aspect-ratio resizer does not pad",
+                where="model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer",
+                fix="set pad_to_max_dimension: true, or leave it unset to have it padded",
             )
         elif chosen not in ("keep_aspect_ratio_resizer", "fixed_shape_resizer"):
             raise ImagineError(

@@ -126,7 +126,8 @@ def evaluate(pipeline: Any, model: Any, label_map: LabelMap, run_dir: Path) -> d
     from PIL import Image
     from rich.progress import track
 
-    from imagine_core.api import ModelDetector, input_size, make
+    from imagine_core.api import input_size, make
+    from imagine_plugins.runners.run_folder import ModelDetector
 
     registry = get_plugins().registry
     checker = make(registry.get("example_checker", "strict", where="eval_input_reader"))

@@ -51,8 +51,30 @@ def imagine_register(registry):
         )
 
     from imagine_plugins.runners.commands import Eval
+    from imagine_plugins.runners.run_folder import RunFolderLoader
 
     registry.add("command", "eval", factory=lambda **_: Eval(), description=Eval.help)
+    registry.add(
+        "model_loader",
+        "run_folder",
+        factory=lambda **_: RunFolderLoader(),
+        description="a run folder of `imagine run`: pipeline.config, label_map.pbtxt, "
+        "checkpoints/ (the newest is loaded)",
+    )
+
+
+@hookimpl
+def imagine_resolve_pipeline(pipeline):
+    from imagine_plugins.runners.train import resolve
+
+    return resolve(pipeline)
+
+
+@hookimpl
+def imagine_short_keys():
+    from imagine_plugins.runners.short_keys import SHORT_KEYS
+
+    return SHORT_KEYS
 
 
 @hookimpl

@@ -37,7 +37,7 @@ def _model_message(pipeline: Any) -> Any:
 def _checkpoint_of(path: str) -> tuple[str, Path | None]:
     """A checkpoint prefix, or an imagine run folder's newest checkpoint; and the label map
     of the run that wrote it, where there is one."""
-    from imagine_core.api import latest_checkpoint
+    from imagine_plugins.runners.run_folder import latest_checkpoint
 
     given = Path(path).expanduser()
     if given.is_dir():
@@ -88,10 +88,32 @@ def _fine_tune(detector: Any, train_config: Any, label_map: LabelMap) -> None:
     err.print(f"initialised from {what} {path}")
 
 
-def fill_from_pages(pipeline: Any, files: list[Path], pages: int = 64) -> None:
+def resolve(pipeline: Any) -> list[str]:
+    """What a run derives from its training data, filled in before anything is built
+    (``imagine_resolve_pipeline``): ``num_classes`` from the label map, and what plugins
+    measure on the training pages (``imagine_fill_from_pages``)."""
+    inputs = make(get_plugins().registry.get("input_pipeline", INPUT_PIPELINE))
+    files, label_map = inputs.records(pipeline.train_input_reader)
+    model_message = _model_message(pipeline)
+    filled = []
+    if not model_message.num_classes:
+        model_message.num_classes = len(label_map)
+        name = pipeline.model.WhichOneof("model")
+        filled.append(f"model.{name}.num_classes={len(label_map)} (the label map's classes)")
+    elif model_message.num_classes < len(label_map):
+        raise ImagineError(
+            f"num_classes is {model_message.num_classes} but the label map has "
+            f"{len(label_map)} classes",
+            where="model.*.num_classes",
+            fix="leave num_classes unset to take it from the label map",
+        )
+    return filled + fill_from_pages(pipeline, files)
+
+
+def fill_from_pages(pipeline: Any, files: list[Path], pages: int = 64) -> list[str]:
     """Hand (up to ``pages``) decoded training pages to the plugins that fill in what the
     pipeline learns from them (``imagine_fill_from_pages``: the OCR plugin's glyph
-    heights), and say what they filled."""
+    heights); return what they filled."""
     import tensorflow as tf
 
     spec = {"image/encoded": tf.io.FixedLenFeature([], tf.string)}
@@ -101,11 +123,10 @@ def fill_from_pages(pipeline: Any, files: list[Path], pages: int = 64) -> None:
         ).numpy()[..., 0]
         for raw in tf.data.TFRecordDataset([str(f) for f in files]).take(pages)
     ]
-    for lines in get_plugins().call(
+    found = get_plugins().call(
         "imagine_fill_from_pages", list_of=str, pipeline=pipeline, pages=images
-    ):
-        for line in lines or []:
-            err.print(f"[cyan]filled[/cyan] {line}", markup=True, highlight=False)
+    )
+    return [line for lines in found for line in lines or []]
 
 
 PRECISIONS = ("mixed_float16", "mixed_bfloat16")
@@ -144,21 +165,10 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
             fix=f"use a multiple of {replicas} (it is the global batch: each replica gets "
             f"batch_size / {replicas})",
         )
-    files, label_map = inputs.records(pipeline.train_input_reader)
-    fill_from_pages(pipeline, files)
+    _, label_map = inputs.records(pipeline.train_input_reader)  # resolve() converted them
     if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
         label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
-    model_message = _model_message(pipeline)
-    if not model_message.num_classes:
-        model_message.num_classes = len(label_map)
-    elif model_message.num_classes < len(label_map):
-        raise ImagineError(
-            f"num_classes is {model_message.num_classes} but the label map has "
-            f"{len(label_map)} classes",
-            where="model.*.num_classes",
-            fix="leave num_classes unset to take it from the label map",
-        )
     set_precision(pipeline.hardware.mixed_precision)
     with strategy.scope():
         detector = build(pipeline.model, pipeline)
@@ -207,7 +217,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         # Evaluation, like `imagine eval` and `imagine ocr`, runs the float32 model, and
         # the chief evaluates alone: reading the cluster's batch-norm statistics would
         # wait on workers that have finished.
-        from imagine_core.api import restore
+        from imagine_plugins.runners.run_folder import restore
 
         set_precision("")
         detector = restore(run_dir)[1]

@@ -43,9 +43,9 @@ def read_all(model: Path, pages: list[Path]) -> tuple[list[str], float, float]:
     import numpy as np
     from PIL import Image
 
+    from imagine_core.api import load_detector
     from imagine_core.pipeline import instantiate
     from imagine_core.plugins import get_plugins
-    from imagine_core.runs import load_detector
     from imagine_plugins.ocr.tiling import cut, tiles_of
 
     pipeline, detector = load_detector(model)

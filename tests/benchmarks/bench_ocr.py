@@ -25,10 +25,10 @@ import numpy as np
 
 
 def demo_eval_pages(run_dir: Path) -> Path:
+    from imagine_core.api import read_pipeline
     from imagine_core.pipeline import build
-    from imagine_core.runs import load_run
 
-    pipeline = load_run(run_dir)
+    pipeline = read_pipeline(run_dir / "pipeline.config")
     reader = build(pipeline.eval_input_reader[0], pipeline)
     return reader.ensure() / "eval"
 
@@ -56,7 +56,7 @@ def boxes_of(page: Path) -> dict:
 
 
 def imagine(run_dir: Path, pages: list[Path], tile: int, nms: str) -> None:
-    from imagine_core.runs import load_detector
+    from imagine_core.api import load_detector
     from imagine_plugins.evaluation.metrics import CocoDetectionMetrics
     from imagine_plugins.models import retinanet
     from imagine_plugins.ocr.command import components
