@@ -117,8 +117,7 @@ class Reader:
     """A model ready to read pages (see :func:`load`)."""
 
     def __init__(self, model: str | Path, **ocr: Any):
-        from imagine_core.api import load_detector
-        from imagine_core.pipeline import instantiate
+        from imagine_core.api import instantiate, load_detector
         from imagine_core.plugins import get_plugins
 
         pipeline, self.detector = load_detector(Path(model))

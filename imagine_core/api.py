@@ -12,11 +12,9 @@ Importing this module is cheap and never imports TensorFlow.
 
 from __future__ import annotations
 
-from imagine_core.build import instantiate, make, require_fit
+from imagine_core.build import BuildContext, build, chosen_component, instantiate, make, require_fit
 from imagine_core.config.convert import to_text
-from imagine_core.config.locations import cache_dir
 from imagine_core.config.report import Problem
-from imagine_core.config.validate import chosen_component
 from imagine_core.console import err, out
 from imagine_core.contracts import (  # every kind's contract, and the OCR page
     CONTRACTS,
@@ -75,6 +73,7 @@ from imagine_core.files import (
     IMAGE_LIMIT,
     JSON_LIMIT,
     TEXT_LIMIT,
+    cache_dir,
     decode_text,
     read_bytes,
     read_text,
@@ -82,7 +81,7 @@ from imagine_core.files import (
 )
 from imagine_core.hookspecs import ShortKey, hookimpl
 from imagine_core.labelmap import LabelMap, normalise
-from imagine_core.pipeline import build, pipeline_from, publish_folder, write_atomic
+from imagine_core.pipeline import pipeline_from, publish_folder, write_atomic
 from imagine_core.plugins import get_plugins
 from imagine_core.proto_loader import load_proto
 from imagine_core.runs import (
@@ -110,6 +109,7 @@ __all__ = [
     "Box",
     "BoxCoder",
     "BoxPredictor",
+    "BuildContext",
     "Command",
     "ComponentNotFoundError",
     "ConfigError",

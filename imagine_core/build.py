@@ -1,23 +1,106 @@
-"""A component built from its record and config, and checked against its contract.
+"""Components built from their records and configs, and checked against their contracts.
 
-Used where the pipeline is run (``imagine_core.pipeline.build``) and where it is only
-validated (``imagine config validate`` builds the parts a meta-architecture declares it
-needs, which are cheap to create: their TensorFlow models come from their ``build``).
+Used where the pipeline is run (:func:`build` for a slot a config chooses, :func:`make`
+for a component code names) and where it is only validated (``imagine config validate``
+builds the parts a meta-architecture declares it needs, which are cheap to create: their
+TensorFlow models come from their ``build``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import Message
 
 from imagine_core.contracts import CONTRACTS
 from imagine_core.contracts.fit import abstract_gap, missing_members
-from imagine_core.errors import ConfigError
+from imagine_core.errors import ComponentNotFoundError, ConfigError
 from imagine_core.registry import ComponentRecord
+from imagine_core.schema import component_kind
+
+if TYPE_CHECKING:
+    from imagine_core.plugins import LoadedPlugins
+    from imagine_core.registry import Registry
 
 
-def instantiate(record: ComponentRecord, slot: Message, pipeline: Message) -> Any:
+@dataclass(frozen=True)
+class BuildContext:
+    """What a factory gets besides its own config when it takes ``ctx``: the slot that
+    chose it, the whole pipeline, and the means to build the parts its config chooses."""
+
+    slot: Message | None
+    pipeline: Message | None
+
+    def build(self, slot: Message, *, contract: type | None = None, where: str = "") -> Any:
+        """The part ``slot`` chooses, built and checked against ``contract``."""
+        return build(slot, self.pipeline, contract=contract, where=where)
+
+    @property
+    def registry(self) -> Registry:
+        from imagine_core.plugins import get_plugins
+
+        return get_plugins().registry
+
+    @property
+    def cache_dir(self) -> Path:
+        """imagine's cache folder (``$IMAGINE_CACHE``): for what a part derives once."""
+        from imagine_core.files import cache_dir
+
+        return cache_dir()
+
+
+def chosen_component(message: Message) -> tuple[str, str, str, bool] | None:
+    """(field, kind, name, free) of the component a slot message chooses, or None.
+
+    A slot (a message with the ``component_kind`` option) chooses by its ``type``
+    string when it has one, else by the oneof alternative that is set, the
+    alternative ``plugin`` naming the component in ``plugin.name``.
+    """
+    descriptor = message.DESCRIPTOR
+    kind = component_kind(descriptor)
+    if not kind:
+        return None
+    if "type" in descriptor.fields_by_name:
+        return ("type", kind, message.type, True)
+    for oneof in descriptor.oneofs:
+        chosen = message.WhichOneof(oneof.name)
+        if chosen == "plugin":
+            return ("plugin.name", kind, message.plugin.name, True)
+        if chosen:
+            return (chosen, kind, chosen, False)
+    return None
+
+
+def build(
+    slot: Message,
+    pipeline: Message | None,
+    plugins: LoadedPlugins | None = None,
+    *,
+    contract: type | None = None,
+    where: str = "",
+) -> Any:
+    """The component a slot message chooses (``matcher { argmax_matcher {…} }``), built,
+    and checked against ``contract``: what the caller will use of it."""
+    from imagine_core.plugins import get_plugins
+
+    plugins = plugins or get_plugins()
+    choice = chosen_component(slot)
+    if choice is None:
+        raise ComponentNotFoundError(
+            f"{slot.DESCRIPTOR.name} chooses no component", fix="set one of its alternatives"
+        )
+    _, kind, name, _ = choice
+    record = plugins.registry.get(kind, name)
+    part = instantiate(record, slot, pipeline)
+    if contract is not None:
+        require_fit(part, record, contract, where)
+    return part
+
+
+def instantiate(record: ComponentRecord, slot: Message, pipeline: Message | None) -> Any:
     """Call a component's factory with its typed config.
 
     ``config`` is the component's own message: the params a plugin registered
@@ -56,9 +139,23 @@ def make(
     return _called(record, config, slot, pipeline)
 
 
-def _called(record: ComponentRecord, config: Any, slot: Any, pipeline: Any) -> Any:
+def _arguments(factory: Any, **given: Any) -> dict[str, Any]:
+    """The arguments of ``given`` that ``factory`` takes, by name (all for ``**kwargs``)."""
     try:
-        part = record.factory(config=config, slot=slot, pipeline=pipeline)
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): the classic three
+        return {k: v for k, v in given.items() if k != "ctx"}
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return given
+    names = {p.name for p in parameters if p.kind is not p.VAR_POSITIONAL}
+    return {k: v for k, v in given.items() if k in names}
+
+
+def _called(record: ComponentRecord, config: Any, slot: Any, pipeline: Any) -> Any:
+    given = {"config": config, "slot": slot, "pipeline": pipeline}
+    given["ctx"] = BuildContext(slot, pipeline)
+    try:
+        part = record.factory(**_arguments(record.factory, **given))
     except TypeError as exc:
         if not abstract_gap(exc):  # a bug of the factory: its own traceback
             raise

@@ -5,7 +5,8 @@ same rules hold everywhere: only regular files are read (a FIFO, ``/dev/zero`` o
 folder named like a file is refused before it is opened, never read for ever), a
 file larger than its kind may be is refused before it is read, and text is UTF-8
 (a byte-order mark — UTF-8, UTF-16 or UTF-32 — is honoured and removed; anything else
-that is not UTF-8 is named with the offending byte).
+that is not UTF-8 is named with the offending byte). And where imagine caches what it
+derives once (converted datasets, compiled plugin protos): :func:`cache_dir`.
 """
 
 from __future__ import annotations
@@ -106,3 +107,11 @@ def decode_text(data: bytes, what: str, where: str) -> str:
 def read_text(path: Path, what: str, limit: int = TEXT_LIMIT) -> str:
     """The text of a regular UTF-8 (or BOM-marked) file of at most ``limit`` bytes."""
     return decode_text(read_bytes(path, what, limit), what, str(path))
+
+
+def cache_dir() -> Path:
+    """``$IMAGINE_CACHE``, else ``$XDG_CACHE_HOME/imagine``, else ``~/.cache/imagine``."""
+    if os.environ.get("IMAGINE_CACHE"):
+        return Path(os.environ["IMAGINE_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "imagine"

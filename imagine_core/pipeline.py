@@ -6,13 +6,12 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from google.protobuf.message import Message
 
-from imagine_core.build import instantiate, require_fit
+from imagine_core.build import instantiate
 from imagine_core.config.convert import to_text
-from imagine_core.config.validate import chosen_component, component_choices
+from imagine_core.config.validate import component_choices
 from imagine_core.console import err
 from imagine_core.errors import ComponentNotFoundError, PluginError
 from imagine_core.plugins import LoadedPlugins
@@ -46,32 +45,6 @@ def require_components(
             + f"\n  {plugins.describe()}",
             fix="install the plugin that provides them (`imagine plugins` lists what is loaded)",
         )
-
-
-def build(
-    slot: Message,
-    pipeline: Message,
-    plugins: LoadedPlugins | None = None,
-    *,
-    contract: type | None = None,
-    where: str = "",
-) -> Any:
-    """The component a slot message chooses (``matcher { argmax_matcher {…} }``), built,
-    and checked against ``contract``: what the caller will use of it."""
-    from imagine_core.plugins import get_plugins
-
-    plugins = plugins or get_plugins()
-    choice = chosen_component(slot)
-    if choice is None:
-        raise ComponentNotFoundError(
-            f"{slot.DESCRIPTOR.name} chooses no component", fix="set one of its alternatives"
-        )
-    _, kind, name, _ = choice
-    record = plugins.registry.get(kind, name)
-    part = instantiate(record, slot, pipeline)
-    if contract is not None:
-        require_fit(part, record, contract, where)
-    return part
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -110,6 +83,7 @@ def execute(pipeline: Message, run_dir: Path, plugins: LoadedPlugins) -> dict[st
         run_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(run_dir / "pipeline.config", to_text(pipeline))
     require_components(pipeline, plugins)
+    runner.start()
     for lines in plugins.call("imagine_resolve_pipeline", list_of=str, pipeline=pipeline):
         for line in lines or []:
             err.print(f"[cyan]filled[/cyan] {line}", markup=True, highlight=False)

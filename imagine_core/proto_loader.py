@@ -25,8 +25,8 @@ from types import SimpleNamespace
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-from imagine_core.config.locations import cache_dir
 from imagine_core.errors import ImagineError
+from imagine_core.files import cache_dir
 
 
 def _core_include() -> Path:

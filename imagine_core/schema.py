@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from imagine_core.errors import ImagineError
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor import Descriptor
 
 PROTO_MODULES = (
     "options",
@@ -56,3 +60,8 @@ def pipeline_class() -> type:
 
 def label_map_class() -> type:
     return proto_module("string_int_label_map").StringIntLabelMap
+
+
+def component_kind(descriptor: Descriptor) -> str:
+    """The registry kind a message chooses (its ``component_kind`` option), or ''."""
+    return descriptor.GetOptions().Extensions[proto_module("options").component_kind]

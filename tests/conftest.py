@@ -138,8 +138,16 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def eval_pages(tiny_run: Path) -> Path:
     """The tiny run's held-out demo pages, with their .gt.txt."""
-    (folder,) = Path(os.environ["IMAGINE_CACHE"]).glob("demo/*/eval")
-    return folder
+    return demo_eval_dir(tiny_run)
+
+
+def demo_eval_dir(run: Path) -> Path:
+    """The held-out pages of the demo corpus a run trained on (its own: the cache may hold
+    demo corpora of other sizes too)."""
+    from imagine_core.api import build, read_pipeline
+
+    pipeline = read_pipeline(run / "pipeline.config")
+    return build(pipeline.eval_input_reader[0], pipeline).ensure() / "eval"
 
 
 def group_options(group: str) -> list[str]:

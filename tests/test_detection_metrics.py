@@ -10,8 +10,8 @@ import types
 import numpy as np
 import pytest
 
+from imagine_core.api import instantiate
 from imagine_core.errors import ConfigError
-from imagine_core.pipeline import instantiate
 from imagine_core.plugins import get_plugins
 
 VOC = "pascal_voc_detection_metrics"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from imagine_core.pipeline import instantiate
+from imagine_core.api import instantiate
 from imagine_core.plugins import get_plugins
 from imagine_plugins.evaluation.metrics import CocoDetectionMetrics, normalise_text
 

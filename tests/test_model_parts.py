@@ -302,7 +302,7 @@ def rcnn_pipeline():
 
 
 def _rcnn(pipeline, **fields):
-    from imagine_core.pipeline import build
+    from imagine_core.api import build
 
     copy = pipeline.__class__()
     copy.CopyFrom(pipeline)

@@ -12,7 +12,7 @@ from lxml import etree
 from ocr_helpers import page_of
 from PIL import Image
 
-from imagine_core.pipeline import instantiate
+from imagine_core.api import instantiate
 from imagine_core.plugins import get_plugins
 from imagine_plugins.labelimg.voc import parse_voc
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
 from pathlib import Path
@@ -86,9 +85,9 @@ def test_third_party_component_validates_in_a_config(cli, with_examples):
 
 
 def test_typed_params_reach_the_factory(with_examples):
+    from imagine_core.api import instantiate
     from imagine_core.config.compose import compose
     from imagine_core.config.validate import build_pipeline
-    from imagine_core.pipeline import instantiate
 
     loaded = get_plugins()
     pipeline, _ = build_pipeline(
@@ -184,7 +183,9 @@ def test_a_third_party_feature_extractor_trains_and_its_model_reads_a_page(with_
     losses = [float(x) for x in re.findall(r"^step \d+/30  loss ([\d.]+)", result.err, re.M)]
     assert len(losses) == 30
     assert statistics.mean(losses[-5:]) < statistics.mean(losses[:5]) - 0.2  # it learns
-    (page,) = Path(os.environ["IMAGINE_CACHE"]).glob("demo/*/eval/*.png")
+    from conftest import demo_eval_dir
+
+    page = sorted(demo_eval_dir(run).glob("*.png"))[0]
     out = tmp_path / "out"
     read = run_imagine(
         "ocr", "--model", str(run), "--out", str(out), "--format", "json", str(page), env=env

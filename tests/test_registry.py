@@ -69,8 +69,8 @@ def _registered():
 def _slot_for(record, pipeline):
     """The message that chooses ``record``: from the default pipeline when it does, else a
     fresh slot of the right type with the component chosen."""
-    from imagine_core.config.convert import component_kind
-    from imagine_core.config.validate import chosen_component
+    from imagine_core.api import chosen_component
+    from imagine_core.schema import component_kind
 
     stack = [pipeline]
     while stack:
@@ -150,7 +150,7 @@ GLYPH_MODEL = {"faster_rcnn": "glyph_faster_rcnn_small"}
 @pytest.mark.parametrize("record", _registered(), ids=lambda r: f"{r.kind}:{r.name}")
 def test_every_registered_component_builds_and_fits_its_contract(record, pipelines):
     """timm-style: every component any loaded plugin registers builds and fits its contract."""
-    from imagine_core.pipeline import instantiate
+    from imagine_core.api import instantiate
 
     assert record.kind in CONTRACTS
     chosen = pipelines(GLYPH_MODEL.get(record.name, "glyph_retinanet_small"))
@@ -160,3 +160,35 @@ def test_every_registered_component_builds_and_fits_its_contract(record, pipelin
     slot = _slot_for(record, pipeline)
     component = instantiate(record, slot if slot is not None else pipeline, pipeline)
     assert isinstance(component, CONTRACTS[record.kind])
+
+
+def test_a_factory_gets_what_its_parameters_name_and_builds_parts_through_ctx():
+    """Factories name what they take (config, ctx, slot, pipeline); ``ctx.build`` builds
+    a part the config chooses, checked against the contract the caller gives."""
+    from imagine_core.api import (
+        BuildContext,
+        ConfigError,
+        Matcher,
+        SimilarityCalculator,
+        build,
+        instantiate,
+    )
+    from imagine_core.registry import ComponentRecord
+
+    seen = {}
+
+    def factory(ctx):
+        seen["ctx"] = ctx
+        return build(ssd.matcher, ctx.pipeline)
+
+    ssd = proto_module("ssd").Ssd()
+    ssd.matcher.argmax_matcher.matched_threshold = 0.6
+    ssd.similarity_calculator.iou_similarity.SetInParent()
+    record = ComponentRecord("matcher", "m", factory, None, "dist", "plug")
+    part = instantiate(record, ssd.matcher, None)
+    assert isinstance(part, Matcher) and isinstance(seen["ctx"], BuildContext)
+    assert seen["ctx"].slot is ssd.matcher and seen["ctx"].cache_dir.name
+    similarity = seen["ctx"].build(ssd.similarity_calculator, contract=SimilarityCalculator)
+    assert isinstance(similarity, SimilarityCalculator)
+    with pytest.raises(ConfigError, match="does not fit Matcher"):
+        seen["ctx"].build(ssd.similarity_calculator, contract=Matcher, where="model.ssd.x")

@@ -43,11 +43,15 @@ def test_config_breaking_the_rules_gets_each_rule_explained(cli):
     assert "does not split evenly over 8 TPU cores" in result.out
 
 
-def test_dynamic_resizer_is_refused_on_tpu(cli):
+def test_a_files_faster_rcnn_is_padded_and_its_dynamic_shapes_refused_on_tpu(cli):
+    """The file's keep-aspect-ratio resizer is padded (Faster R-CNN needs one size on any
+    hardware: the models plugin fits it, and says so); what the file sets against a TPU
+    (dynamic shapes) is refused, named."""
     config = TFOD_CONFIGS / "faster_rcnn_resnet101_pets.config"
     result = cli("config", "validate", "--skip-paths", f"pipeline={config}", "hardware=tpu")
     assert result.code == 2
-    assert "static image shapes" in result.out and "pad_to_max_dimension" in result.out
+    pad = "model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer.pad_to_max_dimension"
+    assert f"applied {pad}=true (faster_rcnn pads every image to 1024x1024" in result.out
     assert "model.faster_rcnn.use_static_shapes" in result.out
 
 

@@ -178,7 +178,14 @@ def test_ctrl_c_saves_the_current_step_and_says_how_to_resume(tmp_path, stop, co
     args = [*TINY, "steps=400", "train_config.checkpoint_every_n_steps=100000"]
     command = [sys.executable, "-m", "imagine_core", "run", *args, f"hydra.run.dir={tmp_path}"]
     process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A suite started in the background (`pytest &`) ignores SIGINT, and so would the
+        # run it starts: give it Ctrl-C as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen = []
     for line in process.stderr:  # progress lines: every 20 steps when not a terminal

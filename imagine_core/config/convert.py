@@ -20,7 +20,7 @@ from imagine_core import textproto
 from imagine_core.config.report import Problem, raise_problems
 from imagine_core.errors import ConfigError, did_you_mean
 from imagine_core.registry import Registry
-from imagine_core.schema import proto_module
+from imagine_core.schema import component_kind
 
 ANY = "google.protobuf.Any"
 COMPONENT = "imagine.protos.Component"
@@ -34,12 +34,6 @@ _INTS = {
 _UNSIGNED = {FieldDescriptor.CPPTYPE_UINT32, FieldDescriptor.CPPTYPE_UINT64}
 
 Origin = Callable[[str], str]
-
-
-def component_kind(descriptor: Descriptor) -> str:
-    """The registry kind a message chooses (its ``component_kind`` option), or ''."""
-    options = proto_module("options")
-    return descriptor.GetOptions().Extensions[options.component_kind]
 
 
 def _join(path: str, key: str) -> str:

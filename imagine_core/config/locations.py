@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from pathlib import Path
 
 from omegaconf import OmegaConf
+
+from imagine_core.files import cache_dir
 
 
 def conf_dir() -> Path:
@@ -16,14 +17,6 @@ def conf_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the package imagine_conf (conf/) is not installed")
     return Path(next(iter(spec.submodule_search_locations)))
-
-
-def cache_dir() -> Path:
-    """``$IMAGINE_CACHE``, else ``$XDG_CACHE_HOME/imagine``, else ``~/.cache/imagine``."""
-    if os.environ.get("IMAGINE_CACHE"):
-        return Path(os.environ["IMAGINE_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "imagine"
 
 
 NAME_BYTES = 200  # a file system allows 255 bytes per name; room for a suffix or two

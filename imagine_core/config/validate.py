@@ -11,8 +11,9 @@ from pathlib import Path
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
+from imagine_core.build import chosen_component, instantiate, require_fit
 from imagine_core.config.compose import Composed
-from imagine_core.config.convert import component_kind, dict_to_message
+from imagine_core.config.convert import dict_to_message
 from imagine_core.config.report import Problem, ValidationReport
 from imagine_core.config.schema_paths import set_leaf_paths
 from imagine_core.config.short_keys import app_keys
@@ -56,28 +57,6 @@ def _given(composed: Composed, path: str) -> bool:
     origin = composed.origin(path)
     file = composed.pipeline_file
     return origin.startswith("command line") or (file is not None and origin == str(file))
-
-
-def chosen_component(message: Message) -> tuple[str, str, str, bool] | None:
-    """(field, kind, name, free) of the component a slot message chooses, or None.
-
-    A slot (a message with the ``component_kind`` option) chooses by its ``type``
-    string when it has one, else by the oneof alternative that is set, the
-    alternative ``plugin`` naming the component in ``plugin.name``.
-    """
-    descriptor = message.DESCRIPTOR
-    kind = component_kind(descriptor)
-    if not kind:
-        return None
-    if "type" in descriptor.fields_by_name:
-        return ("type", kind, message.type, True)
-    for oneof in descriptor.oneofs:
-        chosen = message.WhichOneof(oneof.name)
-        if chosen == "plugin":
-            return ("plugin.name", kind, message.plugin.name, True)
-        if chosen:
-            return (chosen, kind, chosen, False)
-    return None
 
 
 def component_choices(message: Message, prefix: str = "") -> Iterator[tuple[str, str, str, bool]]:
@@ -206,8 +185,6 @@ def misfits(pipeline: Message, plugins: LoadedPlugins) -> Iterator[Problem]:
     """Parts that do not fit what their meta-architecture (any component declaring
     ``needs``) uses of them: each part is created — cheap, its TensorFlow model comes
     from its ``build`` — and checked against the contract, naming what it lacks."""
-    from imagine_core.build import instantiate, require_fit
-
     for path, kind, name, _ in component_choices(pipeline):
         record = plugins.registry.find(kind, name)
         if record is None or not record.needs:

@@ -15,6 +15,13 @@ class Runner(ABC):
     #: checkpoints, events and metrics.json), so workers sharing a folder never collide.
     chief: bool = True
 
+    def start(self) -> None:
+        """Set up what must come before any TensorFlow op of this process (a multi-worker
+        strategy configures its collectives at start-up): called once, before the
+        pipeline is resolved (``imagine_resolve_pipeline`` reads the training data).
+        Most runners need nothing here."""
+        return None
+
     @abstractmethod
     def run(self, pipeline: Any, run_dir: Path) -> dict[str, float]:
         """Train and evaluate; write into ``run_dir``; return the final metrics.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from imagine_core.api import Command, LabelMap, err, out, reader_for, reader_formats, writer_names
 from imagine_plugins.datatools.checks import POLICIES, Checker
@@ -213,82 +214,25 @@ class DataSynth(Command):
         _overwrite_argument(parser)
 
     def run(self, args: argparse.Namespace) -> int:
-        from itertools import chain, islice
+        from itertools import islice
 
-        from rich.progress import track
-
-        from imagine_core.api import ImagineError, writer_for
         from imagine_plugins.datatools.checks import labels_of
         from imagine_plugins.datatools.convert import refuse_output_over_source
-        from imagine_plugins.datatools.synth import (
-            labels_for,
-            marked_pages,
-            preview,
-            read_sources,
-            read_words,
-            synthesise,
-        )
+        from imagine_plugins.datatools.synth import marked_pages, preview
 
-        try:
-            size = tuple(int(v) for v in args.size.split(","))
-            assert len(size) == 2 and min(size) >= 64
-        except (ValueError, AssertionError):
-            raise ImagineError(f"--size {args.size!r} is not WIDTH,HEIGHT (>= 64 px)") from None
+        size = _page_size(args.size)
         if not args.overwrite:
             refuse_output_over_source(args.source, args.out)
-        result = Checker(args.on_error).run(
-            reader_for(args.source, args.format), progress="reading"
-        )
-        for issue in result.issues:
-            err.print(f"{issue.action}: {issue.where}: {issue.what}", markup=False)
-        marked = result.examples
-        label_map = (
-            LabelMap.read(args.label_map)
-            if args.label_map
-            else LabelMap.from_names(labels_of(marked))
-        )
-        source = read_sources(marked)
-        for where in source.faint:
-            err.print(f"left out: {where}: no ink to cut in its box (too faint?)", markup=False)
-        labels_for(source, args.alphabet)  # refuses an alphabet nobody marked, before writing
+        marked, label_map, source = _marked_source(args)
         eval_count = args.eval_pages if args.eval_pages is not None else max(2, args.pages // 10)
         copies = (
             args.marked_copies
             if args.marked_copies is not None
             else max(1, round(args.pages / 9 / max(len(marked), 1)))
         )
-        words = read_words(args.words)
-
-        def composed(count: int, seed: int, name: str):
-            return synthesise(
-                source,
-                count,
-                words=words,
-                alphabet=args.alphabet,
-                size=size,
-                seed=seed,
-                name=name,
-            )
-
         args.out.mkdir(parents=True, exist_ok=True)
         label_map.write(args.out / "label_map.pbtxt")
-        writer = writer_for(args.to)
-        train = chain(
-            composed(args.pages, args.seed, "synth"), marked_pages(marked, source, copies)
-        )
-        total = args.pages + copies * len(marked)
-        shown: list = []
-
-        def keep_some(examples):
-            for example in examples:
-                if len(shown) < args.preview and not example.filename.startswith("marked_"):
-                    shown.append(example)
-                yield example
-
-        train = track(keep_some(train), total=total, description="composing", console=err)
-        writer.write(train, args.out, label_map, split="train", shards=args.shards)
-        held_out = composed(eval_count, args.seed + 7919, "heldout")
-        writer.write(held_out, args.out, label_map, split="eval", shards=args.shards)
+        shown = _write_splits(args, source, marked, label_map, size, copies, eval_count)
         if args.preview:
             marked_shown = list(islice(marked_pages(marked, source, 1), 1))
             preview(shown + marked_shown, args.out / "preview")
@@ -300,3 +244,77 @@ class DataSynth(Command):
             markup=False,
         )
         return 0
+
+
+def _page_size(text: str) -> tuple[int, int]:
+    from imagine_core.api import ImagineError
+
+    try:
+        width, height = (int(v) for v in text.split(","))
+        assert min(width, height) >= 64
+    except (ValueError, AssertionError):
+        raise ImagineError(f"--size {text!r} is not WIDTH,HEIGHT (>= 64 px)") from None
+    return width, height
+
+
+def _marked_source(args: argparse.Namespace) -> tuple[list[Any], LabelMap, Any]:
+    """The marked pages (checked, what was done about each issue said), their label map,
+    and the glyphs cut from them; an alphabet nobody marked is refused before writing."""
+    from imagine_plugins.datatools.checks import labels_of
+    from imagine_plugins.datatools.synth import labels_for, read_sources
+
+    result = Checker(args.on_error).run(reader_for(args.source, args.format), progress="reading")
+    for issue in result.issues:
+        err.print(f"{issue.action}: {issue.where}: {issue.what}", markup=False)
+    marked = result.examples
+    label_map = (
+        LabelMap.read(args.label_map) if args.label_map else LabelMap.from_names(labels_of(marked))
+    )
+    source = read_sources(marked)
+    for where in source.faint:
+        err.print(f"left out: {where}: no ink to cut in its box (too faint?)", markup=False)
+    labels_for(source, args.alphabet)
+    return marked, label_map, source
+
+
+def _write_splits(
+    args: argparse.Namespace,
+    source: Any,
+    marked: list[Any],
+    label_map: LabelMap,
+    size: tuple[int, int],
+    copies: int,
+    eval_count: int,
+) -> list[Any]:
+    """Write the composed training pages (with the marked pages) and the held-out ones;
+    return the first ``--preview`` composed pages, to draw."""
+    from itertools import chain
+
+    from rich.progress import track
+
+    from imagine_core.api import writer_for
+    from imagine_plugins.datatools.synth import marked_pages, read_words, synthesise
+
+    words = read_words(args.words)
+
+    def composed(count: int, seed: int, name: str):
+        return synthesise(
+            source, count, words=words, alphabet=args.alphabet, size=size, seed=seed, name=name
+        )
+
+    shown: list = []
+
+    def keep_some(examples):
+        for example in examples:
+            if len(shown) < args.preview and not example.filename.startswith("marked_"):
+                shown.append(example)
+            yield example
+
+    writer = writer_for(args.to)
+    train = chain(composed(args.pages, args.seed, "synth"), marked_pages(marked, source, copies))
+    total = args.pages + copies * len(marked)
+    train = track(keep_some(train), total=total, description="composing", console=err)
+    writer.write(train, args.out, label_map, split="train", shards=args.shards)
+    held_out = composed(eval_count, args.seed + 7919, "heldout")
+    writer.write(held_out, args.out, label_map, split="eval", shards=args.shards)
+    return shown

@@ -20,9 +20,9 @@ PAD = "model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer.pad_to_max_dime
 @hookimpl
 def imagine_fit_pipeline(pipeline: Any, given: Callable[[str], bool]) -> list[str]:
     """Faster R-CNN's anchors and region-proposal targets need one static image size: a
-    keep-aspect-ratio resizer pads to its maximum, unless the user said otherwise (the
-    model then refuses to build, saying why)."""
-    if pipeline.model.WhichOneof("model") != "faster_rcnn" or given(PAD):
+    keep-aspect-ratio resizer pads to its maximum (TF OD API configs leave it unset,
+    which reads as false), and the line printed says so."""
+    if pipeline.model.WhichOneof("model") != "faster_rcnn":
         return []
     resizer = pipeline.model.faster_rcnn.image_resizer
     if resizer.WhichOneof("image_resizer_oneof") != "keep_aspect_ratio_resizer":

@@ -115,74 +115,64 @@ def second_stage_head(fr: Any, extractor: Any, predictor: Any, num_classes: int)
     return SecondStage()
 
 
-class FasterRcnnDetector(KerasDetector):
-    """preprocess -> predict -> loss (training) or postprocess (detections in pixels)."""
-
-    def __init__(self, fr: Any, pipeline: Any):
-        import tensorflow as tf
-        from official.vision.modeling import maskrcnn_model
-        from official.vision.modeling.layers import (
-            detection_generator,
-            roi_aligner,
-            roi_generator,
-            roi_sampler,
+def _refuse_what_cannot_train(fr: Any) -> None:
+    resizer = fr.image_resizer.keep_aspect_ratio_resizer
+    chosen = fr.image_resizer.WhichOneof("image_resizer_oneof")
+    if chosen == "keep_aspect_ratio_resizer" and not resizer.pad_to_max_dimension:
+        # The models plugin's imagine_fit_pipeline pads: a pipeline it did not fit.
+        raise ImagineError(
+            "faster_rcnn needs one static image size (its anchors and region-proposal "
+            "targets), but the keep-aspect-ratio resizer does not pad",
+            where="model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer",
+            fix="set pad_to_max_dimension: true (imagine run and config validate do)",
+        )
+    if chosen not in ("keep_aspect_ratio_resizer", "fixed_shape_resizer"):
+        raise ImagineError(
+            "faster_rcnn trains on images of one size, but the image resizer leaves "
+            "their sizes free",
+            where="model.faster_rcnn.image_resizer",
+            fix="use a keep_aspect_ratio_resizer or a fixed_shape_resizer",
+        )
+    if fr.number_of_stages != 2:
+        raise ImagineError(
+            f"number_of_stages {fr.number_of_stages} is not supported",
+            where="model.faster_rcnn.number_of_stages",
+            fix="use 2 (a region proposal network alone is not a glyph detector)",
         )
 
-        from imagine_core.api import build
-        from imagine_plugins.models.parts import l2, norm_activation
-        from imagine_plugins.models.plugin import FASTER_RCNN_NEEDS
 
-        self.fr = fr
-        self.num_classes = fr.num_classes
-        resizer = fr.image_resizer.keep_aspect_ratio_resizer
-        chosen = fr.image_resizer.WhichOneof("image_resizer_oneof")
-        if chosen == "keep_aspect_ratio_resizer" and not resizer.pad_to_max_dimension:
-            # The models plugin's imagine_fit_pipeline pads, unless the user said false.
-            raise ImagineError(
-                "faster_rcnn needs one static image size (its anchors and region-proposal "
-                "targets), but the keep-aspect-ratio resizer does not pad",
-                where="model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer",
-                fix="set pad_to_max_dimension: true, or leave it unset to have it padded",
-            )
-        elif chosen not in ("keep_aspect_ratio_resizer", "fixed_shape_resizer"):
-            raise ImagineError(
-                "faster_rcnn trains on images of one size, but the image resizer leaves "
-                "their sizes free",
-                where="model.faster_rcnn.image_resizer",
-                fix="use a keep_aspect_ratio_resizer or a fixed_shape_resizer",
-            )
-        if fr.number_of_stages != 2:
-            raise ImagineError(
-                f"number_of_stages {fr.number_of_stages} is not supported",
-                where="model.faster_rcnn.number_of_stages",
-                fix="use 2 (a region proposal network alone is not a glyph detector)",
-            )
+def _rpn_head(fr: Any, anchors: Any) -> Any:
+    from imagine_plugins.models.parts import l2, norm_activation
 
-        def part(name: str) -> Any:
-            where = f"model.faster_rcnn.{name}"
-            return build(getattr(fr, name), pipeline, contract=FASTER_RCNN_NEEDS[name], where=where)
+    hyper = fr.first_stage_box_predictor_conv_hyperparams
+    norm = norm_activation(hyper)
+    return float32_heads()[0](
+        min_level=anchors.min_level,
+        max_level=anchors.max_level,
+        num_anchors_per_location=anchors.per_location,
+        num_filters=fr.first_stage_box_predictor_depth,
+        activation=norm.activation,
+        use_sync_bn=norm.use_sync_bn,
+        norm_momentum=norm.norm_momentum,
+        norm_epsilon=norm.norm_epsilon,
+        kernel_regularizer=l2(hyper),
+    )
 
-        self.anchor_generator = part("first_stage_anchor_generator")
-        extractor = self.extractor = part("feature_extractor")
-        predictor = part("second_stage_box_predictor")
-        self.min_level = self.anchor_generator.min_level
-        self.max_level = self.anchor_generator.max_level
-        backbone, decoder = extractor.build(self.min_level, self.max_level)
-        hyper = fr.first_stage_box_predictor_conv_hyperparams
-        norm = norm_activation(hyper)
-        rpn_head = float32_heads()[0](
-            min_level=self.min_level,
-            max_level=self.max_level,
-            num_anchors_per_location=self.anchor_generator.per_location,
-            num_filters=fr.first_stage_box_predictor_depth,
-            activation=norm.activation,
-            use_sync_bn=norm.use_sync_bn,
-            norm_momentum=norm.norm_momentum,
-            norm_epsilon=norm.norm_epsilon,
-            kernel_regularizer=l2(hyper),
-        )
-        proposals = fr.first_stage_max_proposals
-        generator = roi_generator.MultilevelROIGenerator(
+
+def _region_stages(fr: Any) -> dict[str, Any]:
+    """Proposals, their sampling for the second stage, its crops and its detections."""
+    from official.vision.modeling.layers import (
+        detection_generator,
+        roi_aligner,
+        roi_generator,
+        roi_sampler,
+    )
+
+    proposals = fr.first_stage_max_proposals
+    post = fr.second_stage_post_processing
+    nms = post.batch_non_max_suppression
+    return {
+        "roi_generator": roi_generator.MultilevelROIGenerator(
             pre_nms_score_threshold=fr.first_stage_nms_score_threshold,
             nms_iou_threshold=fr.first_stage_nms_iou_threshold,
             num_proposals=proposals,
@@ -192,38 +182,60 @@ class FasterRcnnDetector(KerasDetector):
             # use_static_shapes: Model Garden's padded NMS (XLA/TPU); else
             # tf.image.combined_non_max_suppression, fast on a CPU.
             use_batched_nms=not fr.use_static_shapes,
-        )
-        sampler = roi_sampler.ROISampler(
+        ),
+        "roi_sampler": roi_sampler.ROISampler(
             num_sampled_rois=fr.second_stage_batch_size,
             foreground_fraction=fr.second_stage_balance_fraction,
-        )
-        aligner = roi_aligner.MultilevelROIAligner(crop_size=fr.initial_crop_size or 14)
-        self.head = second_stage_head(fr, extractor, predictor, self.num_classes + 1)
-        post = fr.second_stage_post_processing
-        self.nms = nms = post.batch_non_max_suppression
-        detections = detection_generator.DetectionGenerator(
+        ),
+        "roi_aligner": roi_aligner.MultilevelROIAligner(crop_size=fr.initial_crop_size or 14),
+        "detection_generator": detection_generator.DetectionGenerator(
             pre_nms_score_threshold=max(nms.score_threshold, 1e-8),
             nms_iou_threshold=nms.iou_threshold,
             max_num_detections=nms.max_total_detections,
             nms_version="v2" if fr.use_static_shapes else NMS_VERSION,  # v2: padded, static
             use_sigmoid_probability=post.score_converter == post.SIGMOID,
-        )
+        ),
+    }
+
+
+class FasterRcnnDetector(KerasDetector):
+    """preprocess -> predict -> loss (training) or postprocess (detections in pixels)."""
+
+    def __init__(self, fr: Any, ctx: Any):
+        import tensorflow as tf
+        from official.vision.modeling import maskrcnn_model
+
+        from imagine_plugins.models.plugin import FASTER_RCNN_NEEDS
+
+        _refuse_what_cannot_train(fr)
+        self.fr = fr
+        self.num_classes = fr.num_classes
+
+        def part(name: str) -> Any:
+            where = f"model.faster_rcnn.{name}"
+            return ctx.build(getattr(fr, name), contract=FASTER_RCNN_NEEDS[name], where=where)
+
+        self.anchor_generator = part("first_stage_anchor_generator")
+        extractor = self.extractor = part("feature_extractor")
+        predictor = part("second_stage_box_predictor")
+        self.min_level = self.anchor_generator.min_level
+        self.max_level = self.anchor_generator.max_level
+        backbone, decoder = extractor.build(self.min_level, self.max_level)
+        self.head = second_stage_head(fr, extractor, predictor, self.num_classes + 1)
+        self.nms = fr.second_stage_post_processing.batch_non_max_suppression
         self.class_agnostic = predictor.class_agnostic
         self.model = maskrcnn_model.MaskRCNNModel(
             backbone=backbone,
             decoder=decoder,
-            rpn_head=rpn_head,
+            rpn_head=_rpn_head(fr, self.anchor_generator),
             detection_head=self.head,
-            roi_generator=generator,
-            roi_sampler=sampler,
-            roi_aligner=aligner,
-            detection_generator=detections,
+            **_region_stages(fr),
             class_agnostic_bbox_pred=self.class_agnostic,
             min_level=self.min_level,
             max_level=self.max_level,
         )
         self.classification_loss = (
-            build(fr.second_stage_classification_loss, pipeline)
+            ctx.build(fr.second_stage_classification_loss)
             if fr.HasField("second_stage_classification_loss")
             else None
         )

@@ -45,16 +45,16 @@ def _part(cls: type) -> Any:
     return lambda config, slot=None, pipeline=None: cls(config)
 
 
-def _detector(config, slot=None, pipeline=None):
+def _detector(config, ctx):
     from imagine_plugins.models.retinanet import RetinaNetDetector
 
-    return RetinaNetDetector(config, pipeline)
+    return RetinaNetDetector(config, ctx)
 
 
-def _faster_rcnn(config, slot=None, pipeline=None):
+def _faster_rcnn(config, ctx):
     from imagine_plugins.models.faster_rcnn import FasterRcnnDetector
 
-    return FasterRcnnDetector(config, pipeline)
+    return FasterRcnnDetector(config, ctx)
 
 
 def _box_predictor(config, slot=None, pipeline=None):
@@ -71,7 +71,11 @@ def imagine_config_dirs():
 
 @hookimpl
 def imagine_register(registry):
-    add = registry.add
+    for register in (_meta_architectures, _feature_extractors, _heads_and_anchors, _targets):
+        register(registry.add)
+
+
+def _meta_architectures(add: Any) -> None:
     add(
         "meta_architecture",
         "ssd",
@@ -89,6 +93,9 @@ def imagine_register(registry):
         needs=FASTER_RCNN_NEEDS,
         description="two-stage Faster R-CNN on Model Garden's Mask R-CNN (no masks)",
     )
+
+
+def _feature_extractors(add: Any) -> None:
     for name, (kind, model_id, fpn) in rcnn_extractors.EXTRACTORS.items():
         shape = "an FPN" if fpn else "one stride-16 map, the next block on each region"
         add(
@@ -97,6 +104,22 @@ def imagine_register(registry):
             factory=lambda config, slot, pipeline=None: rcnn_extractors.RcnnFeatureExtractor(slot),
             description=f"Faster R-CNN: Model Garden {kind} {model_id} with {shape}",
         )
+    for name in parts.BACKBONES:
+        add(
+            "feature_extractor",
+            name,
+            factory=lambda config, slot, pipeline=None: parts.FpnFeatureExtractor(slot),
+            description=f"Model Garden {parts.BACKBONES[name][1]} backbone with an FPN",
+        )
+    add(
+        "feature_extractor",
+        "ssd_mobilenet_v2",
+        factory=lambda config, slot, pipeline=None: classic_ssd.ClassicSsdExtractor(slot),
+        description="classic SSD: Model Garden MobileNetV2 + extra stride-2 layers",
+    )
+
+
+def _heads_and_anchors(add: Any) -> None:
     add(
         "box_predictor",
         "mask_rcnn_box_predictor",
@@ -110,19 +133,6 @@ def imagine_register(registry):
         factory=_part(parts.GridAnchors),
         config_type=_message("anchor_generator", "GridAnchorGenerator"),
         description="Faster R-CNN anchors: scales x aspect ratios on one feature map",
-    )
-    for name in parts.BACKBONES:
-        add(
-            "feature_extractor",
-            name,
-            factory=lambda config, slot, pipeline=None: parts.FpnFeatureExtractor(slot),
-            description=f"Model Garden {parts.BACKBONES[name][1]} backbone with an FPN",
-        )
-    add(
-        "feature_extractor",
-        "ssd_mobilenet_v2",
-        factory=lambda config, slot, pipeline=None: classic_ssd.ClassicSsdExtractor(slot),
-        description="classic SSD: Model Garden MobileNetV2 + extra stride-2 layers",
     )
     add(
         "box_predictor",
@@ -150,6 +160,10 @@ def imagine_register(registry):
         factory=_part(parts.MultiscaleAnchors),
         config_type=_message("anchor_generator", "MultiscaleAnchorGenerator"),
     )
+
+
+def _targets(add: Any) -> None:
+    """What assigns targets and scores them: similarity, matchers, box coder, losses."""
     add(
         "similarity_calculator",
         "iou_similarity",
@@ -259,115 +273,115 @@ RCNN_READS = (
 )
 
 
+# The fields of model.ssd that RetinaNetDetector, classic SSD and their parts honour.
+_HYPER = (
+    "activation",
+    "regularizer.l2_regularizer.weight",
+    "batch_norm.decay",
+    "batch_norm.epsilon",
+    "sync_batch_norm",
+)
+_EXTRACTOR = "model.ssd.feature_extractor"
+_HEAD = "model.ssd.box_predictor.weight_shared_convolutional_box_predictor"
+_ANCHORS = "model.ssd.anchor_generator.multiscale_anchor_generator"
+_MATCHER = "model.ssd.matcher.argmax_matcher"
+_NMS = "model.ssd.post_processing.batch_non_max_suppression"
+SSD_READS = (
+    "model.ssd.num_classes",
+    "model.ssd.freeze_batchnorm",
+    "model.ssd.normalize_loss_by_num_matches",
+    "model.ssd.normalize_loc_loss_by_codesize",
+    "model.ssd.similarity_calculator.iou_similarity",
+    "model.ssd.matcher.bipartite_matcher",
+    "model.ssd.box_coder.faster_rcnn_box_coder.*",
+    "model.ssd.loss.classification_loss.weighted_sigmoid_focal.alpha",
+    "model.ssd.loss.classification_loss.weighted_sigmoid_focal.gamma",
+    "model.ssd.loss.localization_loss.weighted_smooth_l1",
+    "model.ssd.loss.localization_loss.weighted_smooth_l1.delta",
+    "model.ssd.loss.classification_weight",
+    "model.ssd.loss.localization_weight",
+    f"{_EXTRACTOR}.type",
+    f"{_EXTRACTOR}.depth_multiplier",
+    f"{_EXTRACTOR}.fpn.additional_layer_depth",
+    *(f"{_EXTRACTOR}.conv_hyperparams.{h}*" for h in _HYPER),
+    f"{_HEAD}.depth",
+    f"{_HEAD}.num_layers_before_predictor",
+    f"{_HEAD}.use_depthwise",
+    *(f"{_HEAD}.conv_hyperparams.{h}*" for h in _HYPER),
+    *(
+        f"{_ANCHORS}.{f}"
+        for f in (
+            "min_level",
+            "max_level",
+            "anchor_scale",
+            "aspect_ratios",
+            "scales_per_octave",
+        )
+    ),
+    *(
+        f"{_MATCHER}.{f}"
+        for f in (
+            "matched_threshold",
+            "unmatched_threshold",
+            "ignore_thresholds",
+            "negatives_lower_than_unmatched",
+            "force_match_for_each_row",
+            "use_matmul_gather",
+        )
+    ),
+    f"{_NMS}.score_threshold",
+    f"{_NMS}.iou_threshold",
+    f"{_NMS}.max_total_detections",
+    f"{_NMS}.use_class_agnostic_nms",
+    *(
+        f"model.ssd.loss.{'classification' if 'Classification' in message else 'localization'}"
+        f"_loss.{name}*"
+        for name, (_, message) in LOSSES.items()
+    ),
+    *(
+        f"model.ssd.loss.hard_example_miner.{f}"
+        for f in (
+            "num_hard_examples",
+            "iou_threshold",
+            "loss_type",
+            "max_negatives_per_positive",
+            "min_negatives_per_image",
+        )
+    ),
+    f"{_EXTRACTOR}.min_depth",
+    f"{_EXTRACTOR}.use_depthwise",
+    *(
+        f"model.ssd.box_predictor.convolutional_box_predictor.{f}"
+        for f in (
+            "min_depth",
+            "max_depth",
+            "num_layers_before_predictor",
+            "use_dropout",
+            "dropout_keep_probability",
+            "kernel_size",
+            "box_code_size",
+            "class_prediction_bias_init",
+        )
+    ),
+    *(f"model.ssd.box_predictor.convolutional_box_predictor.conv_hyperparams.{h}*" for h in _HYPER),
+    *(
+        f"model.ssd.anchor_generator.ssd_anchor_generator.{f}"
+        for f in (
+            "num_layers",
+            "min_scale",
+            "max_scale",
+            "scales",
+            "aspect_ratios",
+            "interpolated_scale_aspect_ratio",
+            "reduce_boxes_in_lowest_layer",
+            "base_anchor_height",
+            "base_anchor_width",
+        )
+    ),
+)
+
+
 @hookimpl
 def imagine_reads():
-    """The fields of model.ssd that RetinaNetDetector and its parts honour, one by one."""
-    hyper = (
-        "activation",
-        "regularizer.l2_regularizer.weight",
-        "batch_norm.decay",
-        "batch_norm.epsilon",
-        "sync_batch_norm",
-    )
-    extractor = "model.ssd.feature_extractor"
-    head = "model.ssd.box_predictor.weight_shared_convolutional_box_predictor"
-    anchors = "model.ssd.anchor_generator.multiscale_anchor_generator"
-    matcher = "model.ssd.matcher.argmax_matcher"
-    nms = "model.ssd.post_processing.batch_non_max_suppression"
-    return [
-        "model.ssd.num_classes",
-        "model.ssd.freeze_batchnorm",
-        "model.ssd.normalize_loss_by_num_matches",
-        "model.ssd.normalize_loc_loss_by_codesize",
-        "model.ssd.similarity_calculator.iou_similarity",
-        "model.ssd.matcher.bipartite_matcher",
-        "model.ssd.box_coder.faster_rcnn_box_coder.*",
-        "model.ssd.loss.classification_loss.weighted_sigmoid_focal.alpha",
-        "model.ssd.loss.classification_loss.weighted_sigmoid_focal.gamma",
-        "model.ssd.loss.localization_loss.weighted_smooth_l1",
-        "model.ssd.loss.localization_loss.weighted_smooth_l1.delta",
-        "model.ssd.loss.classification_weight",
-        "model.ssd.loss.localization_weight",
-        f"{extractor}.type",
-        f"{extractor}.depth_multiplier",
-        f"{extractor}.fpn.additional_layer_depth",
-        *(f"{extractor}.conv_hyperparams.{h}*" for h in hyper),
-        f"{head}.depth",
-        f"{head}.num_layers_before_predictor",
-        f"{head}.use_depthwise",
-        *(f"{head}.conv_hyperparams.{h}*" for h in hyper),
-        *(
-            f"{anchors}.{f}"
-            for f in (
-                "min_level",
-                "max_level",
-                "anchor_scale",
-                "aspect_ratios",
-                "scales_per_octave",
-            )
-        ),
-        *(
-            f"{matcher}.{f}"
-            for f in (
-                "matched_threshold",
-                "unmatched_threshold",
-                "ignore_thresholds",
-                "negatives_lower_than_unmatched",
-                "force_match_for_each_row",
-                "use_matmul_gather",
-            )
-        ),
-        f"{nms}.score_threshold",
-        f"{nms}.iou_threshold",
-        f"{nms}.max_total_detections",
-        f"{nms}.use_class_agnostic_nms",
-        *(
-            f"model.ssd.loss.{'classification' if 'Classification' in message else 'localization'}"
-            f"_loss.{name}*"
-            for name, (_, message) in LOSSES.items()
-        ),
-        *(
-            f"model.ssd.loss.hard_example_miner.{f}"
-            for f in (
-                "num_hard_examples",
-                "iou_threshold",
-                "loss_type",
-                "max_negatives_per_positive",
-                "min_negatives_per_image",
-            )
-        ),
-        *RCNN_READS,
-        f"{extractor}.min_depth",
-        f"{extractor}.use_depthwise",
-        *(
-            f"model.ssd.box_predictor.convolutional_box_predictor.{f}"
-            for f in (
-                "min_depth",
-                "max_depth",
-                "num_layers_before_predictor",
-                "use_dropout",
-                "dropout_keep_probability",
-                "kernel_size",
-                "box_code_size",
-                "class_prediction_bias_init",
-            )
-        ),
-        *(
-            f"model.ssd.box_predictor.convolutional_box_predictor.conv_hyperparams.{h}*"
-            for h in hyper
-        ),
-        *(
-            f"model.ssd.anchor_generator.ssd_anchor_generator.{f}"
-            for f in (
-                "num_layers",
-                "min_scale",
-                "max_scale",
-                "scales",
-                "aspect_ratios",
-                "interpolated_scale_aspect_ratio",
-                "reduce_boxes_in_lowest_layer",
-                "base_anchor_height",
-                "base_anchor_width",
-            )
-        ),
-    ]
+    """The fields of the model sections that the detectors and their parts honour."""
+    return [*SSD_READS, *RCNN_READS]

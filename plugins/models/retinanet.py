@@ -19,6 +19,22 @@ from imagine_plugins.models.losses import HardExampleMiner
 NMS_VERSION = "batched"
 
 
+def _detections(post: Any, box_coder: Any) -> Any:
+    """Model Garden's multilevel NMS with the pipeline's post-processing settings."""
+    from official.vision.modeling.layers import detection_generator
+
+    nms = post.batch_non_max_suppression
+    return detection_generator.MultilevelDetectionGenerator(
+        apply_nms=True,
+        pre_nms_top_k=max(5000, 4 * nms.max_total_detections),
+        pre_nms_score_threshold=max(nms.score_threshold, 1e-8),
+        nms_iou_threshold=nms.iou_threshold,
+        max_num_detections=nms.max_total_detections,
+        nms_version=NMS_VERSION,
+        box_coder_weights=box_coder.weights,
+    )
+
+
 class RetinaNetDetector(KerasDetector):
     """preprocess -> predict -> loss (training) or postprocess (detections in pixels).
 
@@ -27,17 +43,15 @@ class RetinaNetDetector(KerasDetector):
     similarity, matcher and box coder (target assignment), and both losses.
     """
 
-    def __init__(self, ssd: Any, pipeline: Any):
+    def __init__(self, ssd: Any, ctx: Any):
         from official.vision.modeling import retinanet_model
-        from official.vision.modeling.layers import detection_generator
         from official.vision.ops import target_gather
 
-        from imagine_core.api import build
         from imagine_plugins.models.plugin import SSD_NEEDS
 
         def part(name: str) -> Any:
             where = f"model.ssd.{name}"
-            return build(getattr(ssd, name), pipeline, contract=SSD_NEEDS[name], where=where)
+            return ctx.build(getattr(ssd, name), contract=SSD_NEEDS[name], where=where)
 
         self.ssd = ssd
         self.num_classes = ssd.num_classes
@@ -50,11 +64,11 @@ class RetinaNetDetector(KerasDetector):
         head = predictor.build(
             self.min_level, self.max_level, self.num_classes + 1, self.anchor_generator.per_location
         )
-        self.similarity = build(ssd.similarity_calculator, pipeline)
-        self.matcher = build(ssd.matcher, pipeline)
-        self.box_coder = build(ssd.box_coder, pipeline)
-        self.classification_loss = build(ssd.loss.classification_loss, pipeline)
-        self.localization_loss = build(ssd.loss.localization_loss, pipeline)
+        self.similarity = ctx.build(ssd.similarity_calculator)
+        self.matcher = ctx.build(ssd.matcher)
+        self.box_coder = ctx.build(ssd.box_coder)
+        self.classification_loss = ctx.build(ssd.loss.classification_loss)
+        self.localization_loss = ctx.build(ssd.loss.localization_loss)
         self.miner = (
             HardExampleMiner(ssd.loss.hard_example_miner)
             if ssd.loss.HasField("hard_example_miner")
@@ -62,16 +76,7 @@ class RetinaNetDetector(KerasDetector):
         )
         # use_matmul_gather: the matcher's own gather (a one-hot matmul, for TPUs)
         self.gather = getattr(self.matcher, "gather", None) or target_gather.TargetGather()
-        nms = ssd.post_processing.batch_non_max_suppression
-        generator = detection_generator.MultilevelDetectionGenerator(
-            apply_nms=True,
-            pre_nms_top_k=max(5000, 4 * nms.max_total_detections),
-            pre_nms_score_threshold=max(nms.score_threshold, 1e-8),
-            nms_iou_threshold=nms.iou_threshold,
-            max_num_detections=nms.max_total_detections,
-            nms_version=NMS_VERSION,
-            box_coder_weights=self.box_coder.weights,
-        )
+        generator = _detections(ssd.post_processing, self.box_coder)
         import tf_keras
 
         features = backbone(tf_keras.Input([None, None, 3]))

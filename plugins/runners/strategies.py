@@ -15,17 +15,22 @@ class StrategyRunner(Runner):
 
     def __init__(self, hardware: Any):
         self.config = hardware
+        self._strategy: Any = None
 
     def strategy(self) -> Any:
         import tensorflow as tf
 
         return tf.distribute.get_strategy()
 
+    def start(self) -> None:
+        """The strategy first: a multi-worker one must exist before any TensorFlow op."""
+        self._strategy = self.strategy()
+
     def run(self, pipeline: Any, run_dir: Path) -> dict[str, float]:
         from imagine_plugins.runners.evaluate import evaluate
         from imagine_plugins.runners.train import train
 
-        strategy = self.strategy()
+        strategy = self._strategy or self.strategy()
         detector, label_map = train(pipeline, run_dir, strategy, chief=self.chief)
         if not self.chief:  # the chief evaluates and writes the metrics
             return {}

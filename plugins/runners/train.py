@@ -153,7 +153,6 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
     ``chief`` trains in step with the others but keeps its checkpoints in a temporary
     folder (tf.distribute has every worker save) and writes nothing into ``run_dir``."""
     import tensorflow as tf
-    import tf_keras
 
     inputs = make(get_plugins().registry.get("input_pipeline", INPUT_PIPELINE))
     config = pipeline.train_config
@@ -171,15 +170,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
     set_precision(pipeline.hardware.mixed_precision)
     with strategy.scope():
-        detector = build(pipeline.model, pipeline)
-        chosen = getattr(
-            config.optimizer, config.optimizer.WhichOneof("optimizer") or "adam_optimizer"
-        )
-        schedule = build(chosen.learning_rate, pipeline)
-        optimizer = build(config.optimizer, pipeline)(schedule.keras())
-        if pipeline.hardware.mixed_precision == "mixed_float16":  # float16 needs loss scaling
-            optimizer = tf_keras.mixed_precision.LossScaleOptimizer(optimizer)
-        step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+        detector, schedule, optimizer, step = _trainable(pipeline)
         checkpoint = tf.train.Checkpoint(
             step=step, optimizer=optimizer, **detector.checkpoint_items()
         )
@@ -193,15 +184,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         _fine_tune(detector, config, label_map)
     _check_in_step(strategy, step)
 
-    data, _ = inputs.dataset(pipeline, training=True, label_fn=getattr(detector, "label_fn", None))
-    if replicas > 1:  # each replica gets its share of every global batch
-        options = tf.data.Options()
-        # Every worker reads every file and keeps its share of the batches: works with a
-        # single TFRecord, which sharding by file could not split.
-        options.experimental_distribute.auto_shard_policy = (
-            tf.data.experimental.AutoShardPolicy.DATA
-        )
-        data = strategy.experimental_distribute_dataset(data.with_options(options))
+    data = _distributed(inputs, pipeline, detector, strategy)
     train_step = make_train_step(
         detector, optimizer, step, config, pipeline.hardware.jit_compile, strategy
     )
@@ -222,6 +205,37 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         set_precision("")
         detector = restore(run_dir)[1]
     return detector, label_map
+
+
+def _trainable(pipeline: Any) -> tuple[Any, Any, Any, Any]:
+    """The detector, its learning-rate schedule, the optimizer and the step counter, in
+    the strategy's scope."""
+    import tensorflow as tf
+    import tf_keras
+
+    config = pipeline.train_config
+    detector = build(pipeline.model, pipeline)
+    chosen = getattr(config.optimizer, config.optimizer.WhichOneof("optimizer") or "adam_optimizer")
+    schedule = build(chosen.learning_rate, pipeline)
+    optimizer = build(config.optimizer, pipeline)(schedule.keras())
+    if pipeline.hardware.mixed_precision == "mixed_float16":  # float16 needs loss scaling
+        optimizer = tf_keras.mixed_precision.LossScaleOptimizer(optimizer)
+    step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+    return detector, schedule, optimizer, step
+
+
+def _distributed(inputs: Any, pipeline: Any, detector: Any, strategy: Any) -> Any:
+    """The training batches; with several replicas each gets its share of every batch."""
+    import tensorflow as tf
+
+    data, _ = inputs.dataset(pipeline, training=True, label_fn=getattr(detector, "label_fn", None))
+    if strategy.num_replicas_in_sync == 1:
+        return data
+    options = tf.data.Options()
+    # Every worker reads every file and keeps its share of the batches: works with a
+    # single TFRecord, which sharding by file could not split.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return strategy.experimental_distribute_dataset(data.with_options(options))
 
 
 def _keep_moving_averages(
@@ -308,18 +322,7 @@ def make_train_step(
     @tf.function(jit_compile=jit_compile or None)
     def forward_backward(batch):
         with tf.GradientTape() as tape:
-            images, shapes = detector.preprocess(batch["image"])
-            detector.provide_groundtruth(batch)
-            predictions = detector.predict(images, shapes, training=True)
-            losses = {
-                name: tf.cast(value, tf.float32)
-                for name, value in detector.loss(predictions, batch).items()
-            }
-            total = tf.add_n(list(losses.values()))
-            if config.add_regularization_loss and detector.regularization_losses():
-                terms = [tf.cast(t, tf.float32) for t in detector.regularization_losses()]
-                losses["regularization"] = tf.add_n(terms)
-                total += losses["regularization"]
+            total, losses = _losses(detector, batch, config.add_regularization_loss)
             # Summed over the replicas, these are the gradients of the global batch's mean.
             share = total / replicas
             scaled = optimizer.get_scaled_loss(share) if scaling else share
@@ -354,6 +357,26 @@ def make_train_step(
         return mean(total), {name: mean(value) for name, value in losses.items()}
 
     return train_step
+
+
+def _losses(detector: Any, batch: dict[str, Any], regularization: bool) -> tuple[Any, Any]:
+    """The total loss of a forward pass and its terms, in float32 (under mixed precision
+    too), with the regularization losses when the config adds them."""
+    import tensorflow as tf
+
+    images, shapes = detector.preprocess(batch["image"])
+    detector.provide_groundtruth(batch)
+    predictions = detector.predict(images, shapes, training=True)
+    losses = {
+        name: tf.cast(value, tf.float32)
+        for name, value in detector.loss(predictions, batch).items()
+    }
+    total = tf.add_n(list(losses.values()))
+    if regularization and detector.regularization_losses():
+        terms = [tf.cast(t, tf.float32) for t in detector.regularization_losses()]
+        losses["regularization"] = tf.add_n(terms)
+        total += losses["regularization"]
+    return total, losses
 
 
 class ClippedBoxes:
@@ -449,6 +472,26 @@ def _cluster_failures(manager: Any) -> Iterator[None]:
         ) from None
 
 
+def _require_finite(value: float, current: int, manager: Any) -> None:
+    if not math.isfinite(value):
+        kept = manager.latest_checkpoint or "none written yet"
+        raise ImagineError(
+            f"the loss became {value} at step {current}",
+            where="train_config",
+            fix=f"lower the learning rate (lr=…) or "
+            f"clip gradients; the last good checkpoint is kept: {kept}",
+        )
+
+
+def _summaries(total: float, losses: dict[str, Any], rate: Any, current: int) -> None:
+    import tensorflow as tf
+
+    tf.summary.scalar("loss/total", total, step=current)
+    for name, loss in losses.items():
+        tf.summary.scalar(f"loss/{name}", loss, step=current)
+    tf.summary.scalar("learning_rate", rate, step=current)
+
+
 def _loop(
     train_step: Any,
     iterator: Any,
@@ -492,24 +535,14 @@ def _loop(
                 total, losses = train_step(batch)
                 current, value = int(step.numpy()), float(total.numpy())
                 clipped.add(batch, current)
-                if not math.isfinite(value):
-                    kept = manager.latest_checkpoint or "none written yet"
-                    raise ImagineError(
-                        f"the loss became {value} at step {current}",
-                        where="train_config",
-                        fix=f"lower the learning rate (lr=…) or "
-                        f"clip gradients; the last good checkpoint is kept: {kept}",
-                    )
+                _require_finite(value, current, manager)
                 done = current - start_step
                 speed = done * batch_size / max(time.perf_counter() - started, 1e-9)
                 progress.update(task, completed=current, loss=value, speed=speed)
                 if not err.is_terminal and (current % report == 0 or current == num_steps):
                     err.print(f"step {current}/{num_steps}  loss {value:.4f}  {speed:.1f} img/s")
                 if current % 10 == 0 or current == num_steps:
-                    tf.summary.scalar("loss/total", value, step=current)
-                    for name, loss in losses.items():
-                        tf.summary.scalar(f"loss/{name}", loss, step=current)
-                    tf.summary.scalar("learning_rate", schedule(current), step=current)
+                    _summaries(value, losses, schedule(current), current)
                 if current % every == 0 or current == num_steps:
                     manager.save(checkpoint_number=current)
         clipped.summary()

@@ -140,7 +140,6 @@ def build_input(
     num_groundtruth_boxes, true_image_shape; and the label map."""
     import tensorflow as tf
 
-    registry = get_plugins().registry
     reader = pipeline.train_input_reader if training else pipeline.eval_input_reader[eval_index]
     files, label_map = record_files(reader)
     if label_map is None:
@@ -149,112 +148,56 @@ def build_input(
             where="label_map_path",
             fix="set label_map_path (imagine data convert writes one)",
         )
-    model = getattr(pipeline.model, pipeline.model.WhichOneof("model") or "ssd")
-    resizer_name = model.image_resizer.WhichOneof("image_resizer_oneof") or "identity_resizer"
-    resizer = instantiate(
-        registry.get("image_resizer", resizer_name, where="image_resizer"),
-        model.image_resizer,
-        pipeline,
-    )
-    steps = []
-    if training:
-        for i, option in enumerate(pipeline.train_config.data_augmentation_options):
-            name = option.WhichOneof("preprocessing_step")
-            if name in MIRRORING:
-                warnings.warn(
-                    f"train_config.data_augmentation_options[{i}].{name}: a mirrored "
-                    "glyph is another character",
-                    stacklevel=2,
-                )
-            steps.append(build(option, pipeline))
+    resizer = _resizer(pipeline)
     static = resizer.static_shape()
-    for step in steps:  # a tile without a size is the model's input size
-        if isinstance(step, RandomTileCrop) and not step.config.height and static:
-            step.config.height, step.config.width = static
+    steps = _augmentations(pipeline, static) if training else []
     max_boxes = pipeline.train_config.max_number_of_boxes or reader.max_number_of_boxes or 100
     batch = (
         batch_size
         or (pipeline.train_config.batch_size if training else pipeline.eval_config.batch_size)
         or 1
     )
-    table = tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(
-            tf.constant(label_map.names), tf.constant(list(label_map.ids.values()), tf.int64)
-        ),
-        default_value=-1,
-    )
+    data = _examples(files, reader, training, _decoder(label_map))
+    data = data.map(_preparer(steps, resizer, max_boxes), num_parallel_calls=tf.data.AUTOTUNE)
+    if label_fn is not None:  # the model's own targets (anchor assignment), per example
+        data = data.map(label_fn, num_parallel_calls=tf.data.AUTOTUNE)
+    if static is None:
+        data = data.padded_batch(batch, drop_remainder=training)
+    else:
+        data = data.batch(batch, drop_remainder=training)
+    prefetch = reader.num_prefetch_batches
+    return data.prefetch(tf.data.AUTOTUNE if prefetch < 0 else max(prefetch, 1)), label_map
 
-    spec = {
-        k: (
-            tf.io.FixedLenFeature([], tf.string)
-            if shape == []
-            else tf.io.VarLenFeature(getattr(tf, kind))
-        )
-        for k, (kind, shape) in FEATURES.items()
-    }
 
-    def decode(raw):
-        parsed = tf.io.parse_single_example(raw, spec)
-        image = tf.io.decode_image(parsed["image/encoded"], channels=3, expand_animations=False)
-        dense = {
-            k: tf.sparse.to_dense(v) for k, v in parsed.items() if isinstance(v, tf.SparseTensor)
-        }
-        boxes = tf.stack(
-            [dense[f"image/object/bbox/{k}"] for k in ("ymin", "xmin", "ymax", "xmax")], 1
-        )
-        texts, ids = dense["image/object/class/text"], dense["image/object/class/label"]
-        # By name when the record has names (robust to renumbered label maps), else by id;
-        # an ignore region is label 0 from here on.
-        labels = tf.cond(
-            tf.size(texts) > 0,
-            lambda: tf.where(
-                tf.equal(texts, IGNORE), tf.constant(0, tf.int64), table.lookup(texts)
-            ),
-            lambda: ids,
-        )
-        check = tf.debugging.assert_non_negative(
-            labels,
-            message="a record's class is not in the label map (imagine data check --label-map)",
-        )
-        with tf.control_dependencies([check]):
-            return tf.identity(image), boxes, labels
+def _resizer(pipeline: Any) -> Any:
+    model = getattr(pipeline.model, pipeline.model.WhichOneof("model") or "ssd")
+    name = model.image_resizer.WhichOneof("image_resizer_oneof") or "identity_resizer"
+    record = get_plugins().registry.get("image_resizer", name, where="image_resizer")
+    return instantiate(record, model.image_resizer, pipeline)
 
-    def prepare(image, boxes, labels):
-        floats = False
-        for step in steps:  # crops first on uint8: converting a whole page costs more
-            if not floats and not getattr(step, "any_dtype", False):
-                image, floats = tf.cast(image, tf.float32), True
-            image, boxes, labels = step(image, boxes, labels)
-        if not floats:
-            image = tf.cast(image, tf.float32)
-        image, true_shape = resizer(image)
-        glyph = labels > 0
-        ignored = tf.boolean_mask(boxes, tf.logical_not(glyph))
-        boxes, labels = tf.boolean_mask(boxes, glyph), tf.boolean_mask(labels, glyph)
-        # Glyphs beyond the padding are not trained on; they become ignore regions (not
-        # background), and the training loop reports how many there were.
-        clipped = tf.maximum(tf.shape(boxes)[0] - max_boxes, 0)
-        ignored = tf.concat([ignored, boxes[max_boxes:]], 0)
-        count = tf.minimum(tf.shape(boxes)[0], max_boxes)
-        boxes = tf.pad(boxes[:max_boxes], [[0, max_boxes - count], [0, 0]])
-        classes = tf.pad(
-            tf.cast(labels[:max_boxes], tf.int32) - 1, [[0, max_boxes - count]], constant_values=-1
-        )
-        ignore_count = tf.minimum(tf.shape(ignored)[0], max_boxes)
-        return {
-            "image": image,
-            "groundtruth_boxes": boxes,
-            "groundtruth_classes": classes,
-            "num_groundtruth_boxes": count,
-            # Ignore regions (and glyphs a crop cut too much to count): neither glyph nor
-            # background in the loss of the models that read them (the ssd family).
-            "groundtruth_ignore_boxes": tf.pad(
-                ignored[:max_boxes], [[0, max_boxes - ignore_count], [0, 0]]
-            ),
-            "num_groundtruth_ignore_boxes": ignore_count,
-            "num_clipped_boxes": clipped + tf.maximum(tf.shape(ignored)[0] - max_boxes, 0),
-            "true_image_shape": tf.cast(true_shape, tf.int32),
-        }
+
+def _augmentations(pipeline: Any, static: Any) -> list[Any]:
+    """The training augmentations, built; a tile without a size is the model's input."""
+    steps = []
+    for i, option in enumerate(pipeline.train_config.data_augmentation_options):
+        name = option.WhichOneof("preprocessing_step")
+        if name in MIRRORING:
+            warnings.warn(
+                f"train_config.data_augmentation_options[{i}].{name}: a mirrored "
+                "glyph is another character",
+                stacklevel=3,
+            )
+        step = build(option, pipeline)
+        if isinstance(step, RandomTileCrop) and not step.config.height and static:
+            step.config.height, step.config.width = static  # the step's own copy
+        steps.append(step)
+    return steps
+
+
+def _examples(files: list[Path], reader: Any, training: bool, decode: Any) -> Any:
+    """Decoded (image, boxes, labels) of the record files, shuffled and repeated for
+    training; pages that fit in ``decoded_cache_mb`` are decoded once and kept."""
+    import tensorflow as tf
 
     names = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
     if training and reader.shuffle:
@@ -277,12 +220,104 @@ def build_input(
         data = data.repeat(reader.num_epochs or None)
     if not cached:
         data = data.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-    data = data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-    if label_fn is not None:  # the model's own targets (anchor assignment), per example
-        data = data.map(label_fn, num_parallel_calls=tf.data.AUTOTUNE)
-    if static is None:
-        data = data.padded_batch(batch, drop_remainder=training)
-    else:
-        data = data.batch(batch, drop_remainder=training)
-    prefetch = reader.num_prefetch_batches
-    return data.prefetch(tf.data.AUTOTUNE if prefetch < 0 else max(prefetch, 1)), label_map
+    return data
+
+
+def _decoder(label_map: LabelMap) -> Any:
+    """A record as (image uint8, boxes, labels): by class name when the record has names
+    (robust to renumbered label maps), else by id; an ignore region is label 0."""
+    import tensorflow as tf
+
+    table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(
+            tf.constant(label_map.names), tf.constant(list(label_map.ids.values()), tf.int64)
+        ),
+        default_value=-1,
+    )
+    spec = {
+        k: (
+            tf.io.FixedLenFeature([], tf.string)
+            if shape == []
+            else tf.io.VarLenFeature(getattr(tf, kind))
+        )
+        for k, (kind, shape) in FEATURES.items()
+    }
+
+    def decode(raw):
+        parsed = tf.io.parse_single_example(raw, spec)
+        image = tf.io.decode_image(parsed["image/encoded"], channels=3, expand_animations=False)
+        dense = {
+            k: tf.sparse.to_dense(v) for k, v in parsed.items() if isinstance(v, tf.SparseTensor)
+        }
+        boxes = tf.stack(
+            [dense[f"image/object/bbox/{k}"] for k in ("ymin", "xmin", "ymax", "xmax")], 1
+        )
+        texts, ids = dense["image/object/class/text"], dense["image/object/class/label"]
+        labels = tf.cond(
+            tf.size(texts) > 0,
+            lambda: tf.where(
+                tf.equal(texts, IGNORE), tf.constant(0, tf.int64), table.lookup(texts)
+            ),
+            lambda: ids,
+        )
+        check = tf.debugging.assert_non_negative(
+            labels,
+            message="a record's class is not in the label map (imagine data check --label-map)",
+        )
+        with tf.control_dependencies([check]):
+            return tf.identity(image), boxes, labels
+
+    return decode
+
+
+def _preparer(steps: list[Any], resizer: Any, max_boxes: int) -> Any:
+    """Augment and resize an example, then pad its boxes to ``max_boxes``."""
+    import tensorflow as tf
+
+    def prepare(image, boxes, labels):
+        floats = False
+        for step in steps:  # crops first on uint8: converting a whole page costs more
+            if not floats and not getattr(step, "any_dtype", False):
+                image, floats = tf.cast(image, tf.float32), True
+            image, boxes, labels = step(image, boxes, labels)
+        if not floats:
+            image = tf.cast(image, tf.float32)
+        image, true_shape = resizer(image)
+        return {
+            **_padded_boxes(boxes, labels, max_boxes),
+            "image": image,
+            "true_image_shape": tf.cast(true_shape, tf.int32),
+        }
+
+    return prepare
+
+
+def _padded_boxes(boxes: Any, labels: Any, max_boxes: int) -> dict[str, Any]:
+    """Glyph and ignore boxes padded to ``max_boxes``. Glyphs beyond the padding are not
+    trained on; they become ignore regions (not background), and the training loop
+    reports how many there were."""
+    import tensorflow as tf
+
+    glyph = labels > 0
+    ignored = tf.boolean_mask(boxes, tf.logical_not(glyph))
+    boxes, labels = tf.boolean_mask(boxes, glyph), tf.boolean_mask(labels, glyph)
+    clipped = tf.maximum(tf.shape(boxes)[0] - max_boxes, 0)
+    ignored = tf.concat([ignored, boxes[max_boxes:]], 0)
+    count = tf.minimum(tf.shape(boxes)[0], max_boxes)
+    boxes = tf.pad(boxes[:max_boxes], [[0, max_boxes - count], [0, 0]])
+    classes = tf.pad(
+        tf.cast(labels[:max_boxes], tf.int32) - 1, [[0, max_boxes - count]], constant_values=-1
+    )
+    ignore_count = tf.minimum(tf.shape(ignored)[0], max_boxes)
+    return {
+        "groundtruth_boxes": boxes,
+        "groundtruth_classes": classes,
+        "num_groundtruth_boxes": count,
+        # Ignore regions (and glyphs a crop cut too much to count): neither glyph nor
+        # background in the loss of the models that read them (the ssd family).
+        "groundtruth_ignore_boxes": tf.pad(
+            ignored[:max_boxes], [[0, max_boxes - ignore_count], [0, 0]]
+        ),
+        "num_groundtruth_ignore_boxes": ignore_count,
+        "num_clipped_boxes": clipped + tf.maximum(tf.shape(ignored)[0] - max_boxes, 0),
+    }

@@ -43,8 +43,7 @@ def read_all(model: Path, pages: list[Path]) -> tuple[list[str], float, float]:
     import numpy as np
     from PIL import Image
 
-    from imagine_core.api import load_detector
-    from imagine_core.pipeline import instantiate
+    from imagine_core.api import instantiate, load_detector
     from imagine_core.plugins import get_plugins
     from imagine_plugins.ocr.tiling import cut, tiles_of
 

@@ -25,8 +25,7 @@ import numpy as np
 
 
 def demo_eval_pages(run_dir: Path) -> Path:
-    from imagine_core.api import read_pipeline
-    from imagine_core.pipeline import build
+    from imagine_core.api import build, read_pipeline
 
     pipeline = read_pipeline(run_dir / "pipeline.config")
     reader = build(pipeline.eval_input_reader[0], pipeline)
@@ -34,7 +33,7 @@ def demo_eval_pages(run_dir: Path) -> Path:
 
 
 def cer_of(reads: dict[str, str], pages: list[Path]) -> float:
-    from imagine_core.pipeline import instantiate
+    from imagine_core.api import instantiate
     from imagine_core.plugins import get_plugins
 
     registry = get_plugins().registry

@@ -36,9 +36,9 @@ def resized(model: str, size: int) -> list[str]:
 def setup(overrides: list[str], work: Path):
     import tensorflow as tf
 
+    from imagine_core.api import build
     from imagine_core.config.compose import compose
     from imagine_core.config.validate import build_pipeline
-    from imagine_core.pipeline import build
     from imagine_core.plugins import get_plugins
     from imagine_plugins.runners.train import make_train_step
     from imagine_plugins.tfrecord.pipeline import build_input, record_files

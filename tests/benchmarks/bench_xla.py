@@ -48,7 +48,7 @@ def tpu_pipeline(model: str, size: int, batch: int):
 def step_times(model: str, args: argparse.Namespace) -> dict[str, float]:
     import tensorflow as tf
 
-    from imagine_core.pipeline import build
+    from imagine_core.api import build
     from imagine_plugins.runners.train import make_train_step, set_precision
     from imagine_plugins.tfrecord.pipeline import build_input, record_files
 

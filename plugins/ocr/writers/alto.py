@@ -6,6 +6,7 @@ one CC value per code point, as the schema asks."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -26,82 +27,70 @@ def unsure(score: float) -> str:
     return str(min(9, max(0, round(9 * (1 - score)))))
 
 
+def _el(parent: Any, tag: str, attrs: dict[str, str] | None = None) -> Any:
+    return etree.SubElement(parent, f"{{{ALTO}}}{tag}", attrs or {})
+
+
+def _description(root: Any, page: Page) -> None:
+    description = _el(root, "Description")
+    _el(description, "MeasurementUnit").text = "pixel"
+    source = _el(description, "sourceImageInformation")
+    _el(source, "fileName").text = page.image_path.name if page.image_path else page.name
+    processing = _el(description, "Processing", {"ID": "OCR_0"})
+    _el(processing, "processingCategory").text = "contentGeneration"
+    _el(_el(processing, "processingSoftware"), "softwareName").text = "imagine"
+
+
+def _word(line_el: Any, line: Any, w: int, name: str, direction: str) -> None:
+    """Word ``w`` of a line as a String of Glyphs, after the SP between it and the last."""
+    word = line.words[w]
+    if w:  # the space between this word and the one before (either side)
+        before = line.words[w - 1].box
+        left, right = min(before[2], word.box[2]), max(before[0], word.box[0])
+        _el(line_el, "SP", {"HPOS": str(round(left)), "WIDTH": str(max(0, round(right - left)))})
+    string = _el(
+        line_el,
+        "String",
+        {
+            "ID": name,
+            **place(word.box),
+            "CONTENT": word.text,
+            "WC": f"{word.score:.3f}",
+            "CC": " ".join(unsure(g.score) for g in word.glyphs for _ in g.char),
+        },
+    )
+    parts = [
+        (char, box, glyph.score)
+        for glyph in word.glyphs
+        for char, box in code_points(glyph, direction)
+    ]
+    for k, (char, box, score) in enumerate(parts, start=1):
+        attrs = {"ID": f"{name}_glyph_{k}", **place(box), "CONTENT": char, "GC": f"{score:.3f}"}
+        _el(string, "Glyph", attrs)
+
+
 class AltoWriter(Writer):
     suffix = ".alto.xml"
 
     def write(self, page: Page, out_dir: Path) -> Path:
-        def el(parent, tag, attrs=None):
-            return etree.SubElement(parent, f"{{{ALTO}}}{tag}", attrs or {})
-
         root = etree.Element(f"{{{ALTO}}}alto", nsmap={None: ALTO, "xsi": XSI})
         root.set(f"{{{XSI}}}schemaLocation", SCHEMA)
         root.set("SCHEMAVERSION", "4.4")
-        description = el(root, "Description")
-        el(description, "MeasurementUnit").text = "pixel"
-        source = el(description, "sourceImageInformation")
-        image = page.image_path.name if page.image_path else page.name
-        el(source, "fileName").text = image
-        processing = el(description, "Processing", {"ID": "OCR_0"})
-        el(processing, "processingCategory").text = "contentGeneration"
-        software = el(processing, "processingSoftware")
-        el(software, "softwareName").text = "imagine"
-        layout = el(root, "Layout")
-        page_el = el(
-            layout,
-            "Page",
-            {
-                "ID": "page_1",
-                "PHYSICAL_IMG_NR": "1",
-                "WIDTH": str(page.width),
-                "HEIGHT": str(page.height),
-            },
-        )
-        space = el(page_el, "PrintSpace", place((0, 0, page.width, page.height)))
+        _description(root, page)
+        size = {"WIDTH": str(page.width), "HEIGHT": str(page.height)}
+        attrs = {"ID": "page_1", "PHYSICAL_IMG_NR": "1", **size}
+        page_el = _el(_el(root, "Layout"), "Page", attrs)
+        space = _el(page_el, "PrintSpace", place((0, 0, page.width, page.height)))
         n = 0
         for r, region in enumerate(page.regions, start=1):
-            block = el(space, "TextBlock", {"ID": f"block_{r}", **place(region.box)})
+            block = _el(space, "TextBlock", {"ID": f"block_{r}", **place(region.box)})
             for line in region.lines:
                 n += 1
                 points = " ".join(f"{x},{y}" for x, y in baseline(line, page.direction))
-                line_el = el(
-                    block,
-                    "TextLine",
-                    {"ID": f"line_{n}", **place(line.box), "BASELINE": points},
-                )
-                for w, word in enumerate(line.words):
-                    if w:  # the space between this word and the one before (either side)
-                        before = line.words[w - 1].box
-                        left = min(before[2], word.box[2])
-                        right = max(before[0], word.box[0])
-                        gap = {"HPOS": str(round(left)), "WIDTH": str(max(0, round(right - left)))}
-                        el(line_el, "SP", gap)
-                    string = el(
-                        line_el,
-                        "String",
-                        {
-                            "ID": f"line_{n}_word_{w + 1}",
-                            **place(word.box),
-                            "CONTENT": word.text,
-                            "WC": f"{word.score:.3f}",
-                            "CC": " ".join(unsure(g.score) for g in word.glyphs for _ in g.char),
-                        },
-                    )
-                    parts = [
-                        (char, box, glyph.score)
-                        for glyph in word.glyphs
-                        for char, box in code_points(glyph, page.direction)
-                    ]
-                    for k, (char, box, score) in enumerate(parts, start=1):
-                        el(
-                            string,
-                            "Glyph",
-                            {
-                                "ID": f"line_{n}_word_{w + 1}_glyph_{k}",
-                                **place(box),
-                                "CONTENT": char,
-                                "GC": f"{score:.3f}",
-                            },
-                        )
+                line_attrs = {"ID": f"line_{n}", **place(line.box), "BASELINE": points}
+                line_el = _el(block, "TextLine", line_attrs)
+                for w in range(len(line.words)):
+                    _word(line_el, line, w, f"line_{n}_word_{w + 1}", page.direction)
         path = out_dir / f"{page.name}{self.suffix}"
         write_atomic(
             path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

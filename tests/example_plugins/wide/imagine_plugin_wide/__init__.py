@@ -37,8 +37,10 @@ class WideGlyphNet(FeatureExtractor):
         return tf_keras.Model(images, features, name="wide_glyph_net"), None
 
 
-def build(config: Any, slot: Any, pipeline: Any) -> WideGlyphNet:
-    return WideGlyphNet(config, slot.depth_multiplier)
+def build(config: Any, ctx: Any) -> WideGlyphNet:
+    """The factory: ``config`` is the plugin's own WideParams, ``ctx`` the build context
+    (``ctx.slot`` is the feature_extractor section that chose it)."""
+    return WideGlyphNet(config, ctx.slot.depth_multiplier)
 
 
 class Levels(Command):

@@ -1,6 +1,7 @@
 """The summary of a Hydra multirun: every job's overrides and metrics, as a table and a CSV.
 
-A Hydra callback (configured in conf/config.yaml). It reads what each job wrote
+A Hydra callback (the option ``hydra/callbacks=sweep_summary`` of this plugin's config
+folder, which the config's defaults list). It reads what each job wrote
 (``.hydra/overrides.yaml`` and ``metrics.json`` in its folder), so it works with
 any launcher, jobs in other processes included.
 """
@@ -37,7 +38,7 @@ def collect(sweep_dir: Path) -> list[dict[str, Any]]:
 def write_summary(sweep_dir: Path) -> Path | None:
     from rich.table import Table
 
-    from imagine_core.console import out
+    from imagine_core.api import out
 
     rows = collect(sweep_dir)
     if not rows:
