@@ -78,3 +78,14 @@ def test_data_help_tells_the_default_error_policy_it_uses(cli, capsys, command, 
     assert f"(default: {default})" in shown
     others = {"skip", "strict", "repair"} - {default}
     assert not any(f"(default: {other})" in shown for other in others)
+
+
+@pytest.mark.parametrize("command", ["eval", "export"])
+def test_eval_and_export_of_an_exported_model_say_they_need_the_run(cli, tmp_path, command):
+    """Folders are read by the model loader of their layout: an export has no checkpoints
+    to evaluate or export again, and the message says which folder to give instead."""
+    (tmp_path / "saved_model.pb").write_bytes(b"")
+    result = cli(command, str(tmp_path))
+    assert result.code == 2
+    assert "this folder holds an exported model, not the checkpoints of a run" in result.err
+    assert "Traceback" not in result.err

@@ -62,8 +62,8 @@ class Eval(Command):
             return self.text(args)
         if args.gt:
             raise ImagineError("--gt goes with --ocr", fix="add --ocr, or drop --gt")
+        from imagine_core.api import restore  # asks the loader of the folder's layout
         from imagine_plugins.runners.evaluate import evaluate
-        from imagine_plugins.runners.run_folder import restore
 
         pipeline, model, label_map = restore(args.folder)
         metrics = evaluate(pipeline, model, label_map, args.folder)
