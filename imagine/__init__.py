@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imagine_core.contracts import Glyph, Line, Page, Region, Word
+from imagine_core.contracts.ocr import Glyph, Line, Page, Region, Word
 from imagine_core.errors import ConfigError, DataError, ImagineError
 
 __all__ = [

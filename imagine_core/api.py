@@ -16,46 +16,37 @@ from imagine_core.build import BuildContext, build, chosen_component, instantiat
 from imagine_core.config.convert import to_text
 from imagine_core.config.report import Problem
 from imagine_core.console import err, out
-from imagine_core.contracts import (  # every kind's contract, and the OCR page
+from imagine_core.contracts import (  # every kind's contract
     CONTRACTS,
-    IGNORE,
     AnchorGenerator,
     Augmentation,
-    Box,
     BoxCoder,
     BoxPredictor,
     Command,
     DatasetReader,
     DatasetWriter,
-    Detector,
     Evaluator,
-    Example,
     ExampleChecker,
     Exporter,
     FeatureExtractor,
-    Glyph,
     ImageResizer,
     InputPipeline,
     LearningRate,
-    Line,
     Loss,
     Matcher,
     MetaArchitecture,
     ModelLoader,
     Optimizer,
-    Page,
     PageReader,
-    RcnnBoxPredictor,
-    Region,
     Runner,
     SimilarityCalculator,
-    SsdBoxPredictor,
     TextAssembler,
-    Word,
     Writer,
 )
+from imagine_core.contracts.data import IGNORE, Box, Example
 from imagine_core.contracts.fit import missing_members, required_members
-from imagine_core.contracts.ocr import union
+from imagine_core.contracts.model import RcnnBoxPredictor, SsdBoxPredictor
+from imagine_core.contracts.ocr import Detector, Glyph, Line, Page, Region, Word, union
 from imagine_core.datasets import format_of, reader_for, reader_formats, writer_for, writer_names
 from imagine_core.errors import (
     EXIT_USER_ERROR,

@@ -22,6 +22,9 @@ from imagine_core.registry import ComponentRecord
 from imagine_core.schema import component_kind
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from imagine_core.labelmap import LabelMap
     from imagine_core.plugins import LoadedPlugins
     from imagine_core.registry import Registry
 
@@ -29,14 +32,24 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class BuildContext:
     """What a factory gets besides its own config when it takes ``ctx``: the slot that
-    chose it, the whole pipeline, and the means to build the parts its config chooses."""
+    chose it, the whole pipeline, the label map of the model being built (when the caller
+    knows it: a run's training data, a run folder's ``label_map.pbtxt``), and the means
+    to build the parts its config chooses — which get the same label map."""
 
     slot: Message | None
     pipeline: Message | None
+    label_map: LabelMap | None = None
 
     def build(self, slot: Message, *, contract: type | None = None, where: str = "") -> Any:
         """The part ``slot`` chooses, built and checked against ``contract``."""
-        return build(slot, self.pipeline, contract=contract, where=where)
+        return build(slot, self.pipeline, contract=contract, where=where, label_map=self.label_map)
+
+    @property
+    def console(self) -> Console:
+        """The console for messages and progress (stderr; results go to ``api.out``)."""
+        from imagine_core.console import err
+
+        return err
 
     @property
     def registry(self) -> Registry:
@@ -81,9 +94,11 @@ def build(
     *,
     contract: type | None = None,
     where: str = "",
+    label_map: LabelMap | None = None,
 ) -> Any:
     """The component a slot message chooses (``matcher { argmax_matcher {…} }``), built,
-    and checked against ``contract``: what the caller will use of it."""
+    and checked against ``contract``: what the caller will use of it. ``label_map`` is
+    handed to factories that take ``ctx`` (``ctx.label_map``)."""
     from imagine_core.plugins import get_plugins
 
     plugins = plugins or get_plugins()
@@ -94,13 +109,18 @@ def build(
         )
     _, kind, name, _ = choice
     record = plugins.registry.get(kind, name)
-    part = instantiate(record, slot, pipeline)
+    part = instantiate(record, slot, pipeline, label_map)
     if contract is not None:
         require_fit(part, record, contract, where)
     return part
 
 
-def instantiate(record: ComponentRecord, slot: Message, pipeline: Message | None) -> Any:
+def instantiate(
+    record: ComponentRecord,
+    slot: Message,
+    pipeline: Message | None,
+    label_map: LabelMap | None = None,
+) -> Any:
     """Call a component's factory with its typed config.
 
     ``config`` is the component's own message: the params a plugin registered
@@ -121,7 +141,7 @@ def instantiate(record: ComponentRecord, slot: Message, pipeline: Message | None
                 slot.plugin.params.Unpack(config)
         elif record.name in slot.DESCRIPTOR.fields_by_name:
             config.CopyFrom(getattr(slot, record.name))
-    return _called(record, config, slot, pipeline)
+    return _called(record, config, BuildContext(slot, pipeline, label_map))
 
 
 def make(
@@ -136,7 +156,7 @@ def make(
     ``config_type`` with defaults when None — and checked against its kind's contract."""
     if config is None and record.config_type is not None:
         config = record.config_type()
-    return _called(record, config, slot, pipeline)
+    return _called(record, config, BuildContext(slot, pipeline))
 
 
 def _arguments(factory: Any, **given: Any) -> dict[str, Any]:
@@ -151,9 +171,8 @@ def _arguments(factory: Any, **given: Any) -> dict[str, Any]:
     return {k: v for k, v in given.items() if k in names}
 
 
-def _called(record: ComponentRecord, config: Any, slot: Any, pipeline: Any) -> Any:
-    given = {"config": config, "slot": slot, "pipeline": pipeline}
-    given["ctx"] = BuildContext(slot, pipeline)
+def _called(record: ComponentRecord, config: Any, ctx: BuildContext) -> Any:
+    given = {"config": config, "slot": ctx.slot, "pipeline": ctx.pipeline, "ctx": ctx}
     try:
         part = record.factory(**_arguments(record.factory, **given))
     except TypeError as exc:

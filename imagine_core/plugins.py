@@ -83,6 +83,12 @@ class LoadedPlugins:
         """Every plugin's answer to ``hook``, one plugin at a time, so that one whose hook
         raises — or, with ``list_of``, answers anything but None or a list of those — is
         named (PluginError, exit 2) instead of ending in a traceback."""
+        return [result for _, result in self.answers(hook, list_of, **kwargs)]
+
+    def answers(
+        self, hook: str, list_of: type | None = None, **kwargs: object
+    ) -> list[tuple[str, Any]]:
+        """:meth:`call`'s answers with the name of the plugin that gave each."""
         results = []
         for impl in reversed(getattr(self.manager.hook, hook).get_hookimpls()):
             fix = (
@@ -108,7 +114,7 @@ class LoadedPlugins:
                     where=f"plugin {impl.plugin_name}",
                     fix=fix,
                 )
-            results.append(result)
+            results.append((impl.plugin_name, result))
         return results
 
 
@@ -228,16 +234,8 @@ def load_plugins() -> LoadedPlugins:
             loaded.failed.append(_clash(ep.name, dist, seen[ep.name]))
             continue
         seen[ep.name] = dist[0]
-        try:
-            module = _contained(ep.load)
-            unknown = _unknown_hooks(module)
-            if unknown:
-                raise TypeError("unknown hook(s): " + ", ".join(unknown))
-            manager.register(module, name=ep.name)
-        except UserInterrupt:
-            raise
-        except CONTAINED as exc:  # a broken plugin must not break the CLI
-            loaded.failed.append(_failure(ep.name, dist, exc))
+        module = _guarded(loaded, ep.name, dist, lambda: _imported(manager, ep))  # noqa: B023
+        if module is None:  # a broken plugin must not break the CLI
             continue
         dirs = _config_dirs(loaded, ep.name, dist)
         if dirs is None or not _register_components(loaded, ep.name, dist):
@@ -246,6 +244,27 @@ def load_plugins() -> LoadedPlugins:
         loaded.plugins.append(PluginInfo(ep.name, dist[0], dist[1], module.__name__))
         loaded.config_dirs[ep.name] = dirs
     return loaded
+
+
+def _imported(manager: pluggy.PluginManager, ep: EntryPoint) -> ModuleType:
+    module = ep.load()
+    unknown = _unknown_hooks(module)
+    if unknown:
+        raise TypeError("unknown hook(s): " + ", ".join(unknown))
+    manager.register(module, name=ep.name)
+    return module
+
+
+def _guarded(loaded: LoadedPlugins, name: str, dist: tuple[str, str], call: Callable) -> Any:
+    """``call()``, contained: where it raises, the plugin is failed (named, with its
+    distribution) and the answer is None. A real Ctrl-C and a conflict still stop."""
+    try:
+        return _contained(call)
+    except (UserInterrupt, PluginConflictError):
+        raise
+    except CONTAINED as exc:
+        loaded.failed.append(_failure(name, dist, exc))
+        return None
 
 
 def _clash(name: str, dist: tuple[str, str], holder: str) -> PluginFailure:
@@ -262,13 +281,9 @@ def _clash(name: str, dist: tuple[str, str], holder: str) -> PluginFailure:
 def _config_dirs(loaded: LoadedPlugins, name: str, dist: tuple[str, str]) -> list[str] | None:
     """The plugin's config folders; None (and the plugin failed) when its hook raises."""
     hook = _own_hook(loaded.manager, "imagine_config_dirs", name)
-    try:
-        return [_config_dir(d) for d in (_contained(hook) or [])] if hook else []
-    except UserInterrupt:
-        raise
-    except CONTAINED as exc:
-        loaded.failed.append(_failure(name, dist, exc))
-        return None
+    if hook is None:
+        return []
+    return _guarded(loaded, name, dist, lambda: [_config_dir(d) for d in (hook() or [])])
 
 
 def _config_dir(entry: object) -> str:
@@ -296,17 +311,13 @@ def _register_components(loaded: LoadedPlugins, name: str, dist: tuple[str, str]
     hook = _own_hook(loaded.manager, "imagine_register", name)
     if hook is None:
         return True
-    try:
+
+    def register() -> bool:
         with loaded.registry.registering(name, dist[0]):
-            _contained(lambda: hook(registry=loaded.registry))
-    except PluginConflictError:
-        raise
-    except UserInterrupt:
-        raise
-    except CONTAINED as exc:
-        loaded.failed.append(_failure(name, dist, exc))
-        return False
-    return True
+            hook(registry=loaded.registry)
+        return True
+
+    return bool(_guarded(loaded, name, dist, register))
 
 
 _cache: LoadedPlugins | None = None

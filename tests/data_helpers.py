@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from imagine_core.contracts import Box, Example
+from imagine_core.api import Box, Example
 from imagine_plugins.labelimg.voc import voc_xml
 
 # Characters a glyph corpus must keep exactly: long s, a ligature as one class,

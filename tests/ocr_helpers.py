@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from imagine_core.contracts import Glyph, Page
+from imagine_core.api import Glyph, Page
 from imagine_plugins.datatools.demo.fonts import default_font, load_font
 from imagine_plugins.ocr.assemble import LineAssembler
 

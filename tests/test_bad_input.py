@@ -140,7 +140,7 @@ def test_a_corrupt_tfrecord_keeps_the_records_before_it_and_nan_boxes_are_named(
 
     import tensorflow as tf
 
-    from imagine_core.contracts import Box
+    from imagine_core.api import Box
     from imagine_core.labelmap import LabelMap
     from imagine_plugins.tfrecord.records import to_tf_example
 

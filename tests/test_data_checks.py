@@ -195,7 +195,7 @@ def test_mutated_xml_only_ever_raises_imagines_error(tmp_path_factory, data):
     )
 )
 def test_valid_boxes_are_never_lost_or_changed(tmp_path_factory, boxes):
-    from imagine_core.contracts import Box, Example
+    from imagine_core.api import Box, Example
     from imagine_plugins.labelimg.voc import voc_xml
 
     folder = tmp_path_factory.mktemp("valid")

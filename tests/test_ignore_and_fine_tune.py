@@ -8,10 +8,14 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from imagine_core.api import build  # noqa: E402
+from imagine_core.api import (  # noqa: E402
+    IGNORE,
+    Box,
+    Example,
+    build,
+)
 from imagine_core.config.compose import compose  # noqa: E402
 from imagine_core.config.validate import build_pipeline  # noqa: E402
-from imagine_core.contracts import IGNORE, Box, Example  # noqa: E402
 from imagine_core.labelmap import LabelMap  # noqa: E402
 from imagine_core.plugins import get_plugins  # noqa: E402
 from imagine_plugins.runners.train import _fine_tune  # noqa: E402

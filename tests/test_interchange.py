@@ -13,8 +13,7 @@ import pytest
 from data_helpers import page
 from PIL import Image
 
-from imagine_core.api import reader_for
-from imagine_core.contracts import Box, Example
+from imagine_core.api import Box, Example, reader_for
 from imagine_core.errors import DataError
 from imagine_core.labelmap import LabelMap
 from imagine_plugins.datatools.convert import convert

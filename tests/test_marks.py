@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imagine_core.contracts import IGNORE, Box, Example
+from imagine_core.api import IGNORE, Box, Example
 from imagine_plugins.datatools.marks import glyph_mask, ignore_regions, read_marked
 from imagine_plugins.datatools.synth import marked_pages, read_sources, synthesise
 

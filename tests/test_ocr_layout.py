@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from ocr_helpers import set_text
 
-from imagine_core.contracts import Glyph
+from imagine_core.api import Glyph
 from imagine_plugins.datatools.demo.fonts import default_font, load_font
 from imagine_plugins.ocr.assemble import LineAssembler, otsu
 

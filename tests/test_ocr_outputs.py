@@ -194,7 +194,7 @@ def test_hocr_baseline_is_slope_and_offset_from_the_line_box(tmp_path):
 @pytest.fixture
 def ligature_page():
     """'first stone' with 'st' read as one glyph, as a blackletter ligature is marked."""
-    from imagine_core.contracts import Glyph, Page
+    from imagine_core.api import Glyph, Page
     from imagine_plugins.ocr.assemble import LineAssembler
 
     page = page_of(["first stone"])

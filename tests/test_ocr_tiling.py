@@ -12,7 +12,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from imagine_core.contracts import Detector, Glyph
+from imagine_core.api import Detector, Glyph
 from imagine_core.errors import ImagineError
 from imagine_plugins.ocr.tiling import TiledPageReader, origins, owned, suppress_overlaps
 

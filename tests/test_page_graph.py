@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imagine_core.contracts import Detector
+from imagine_core.api import Detector
 from imagine_plugins.export.page_graph import Tiling, read_page
 from imagine_plugins.ocr.tiling import TiledPageReader
 

@@ -213,3 +213,23 @@ def test_ctrl_c_while_a_plugin_loads_stops_the_command(tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err and "failed to load" not in out
+
+
+@pytest.mark.parametrize("name", ["lr", "model"], ids=["another plugin's", "a section's"])
+def test_a_short_key_taken_already_is_refused_naming_both_plugins(cli, third_party, name):
+    """Two plugins declaring ``lr`` would leave one of them setting nothing in silence."""
+    third_party(
+        "sweeps",
+        f"""
+        from imagine_core.api import ShortKey, hookimpl
+
+        @hookimpl
+        def imagine_short_keys():
+            return [ShortKey({name!r}, "mine", lambda value, cfg: ("train_config.num_steps", 1))]
+        """,
+    )
+    result = cli("config", "show", f"{name}=0.1")
+    assert result.code == 2
+    assert f"the short key {name!r} is declared by plugin" in result.err
+    assert "'sweeps'" in result.err
+    assert ("'runners'" in result.err) == (name == "lr")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_imagine
 
-from imagine_core.contracts import FeatureExtractor
+from imagine_core.api import FeatureExtractor
 from imagine_core.plugins import get_plugins
 
 

@@ -192,3 +192,32 @@ def test_a_factory_gets_what_its_parameters_name_and_builds_parts_through_ctx():
     assert isinstance(similarity, SimilarityCalculator)
     with pytest.raises(ConfigError, match="does not fit Matcher"):
         seen["ctx"].build(ssd.similarity_calculator, contract=Matcher, where="model.ssd.x")
+
+
+def test_the_label_map_given_to_build_reaches_every_part_built_through_ctx():
+    """A part that needs the class names (a class-aware predictor, a text assembler)
+    gets them as ``ctx.label_map``, however deep its meta-architecture built it."""
+    from imagine_core.api import LabelMap, Matcher, build, get_plugins
+
+    seen = {}
+
+    def outer(ctx):
+        seen["outer"] = ctx.label_map
+        return ctx.build(inner_slot, contract=Matcher)
+
+    def inner(ctx):
+        seen["inner"], seen["console"] = ctx.label_map, ctx.console
+        return build(proto_module("matcher").Matcher(argmax_matcher={}), None)
+
+    registry = get_plugins().registry
+    with registry.registering("probe", "probe-dist"):
+        registry.add("matcher", "outer_probe", factory=outer)
+        registry.add("matcher", "inner_probe", factory=inner)
+    slot = proto_module("matcher").Matcher(plugin={"name": "outer_probe"})
+    inner_slot = proto_module("matcher").Matcher(plugin={"name": "inner_probe"})
+    labels = LabelMap.from_names("ſtu")
+    assert isinstance(build(slot, None, label_map=labels), Matcher)
+    assert seen["outer"] is labels and seen["inner"] is labels
+    assert seen["console"].stderr
+    build(slot, None)
+    assert seen["outer"] is None and seen["inner"] is None

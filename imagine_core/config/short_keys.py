@@ -12,7 +12,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from imagine_core.errors import ConfigError, ImagineError, PluginError
+from imagine_core.errors import ConfigError, ImagineError, PluginConflictError, PluginError
 from imagine_core.hookspecs import ShortKey
 
 NODE = "imagine_short_keys"  # the ConfigStore name config.yaml's defaults list
@@ -20,10 +20,29 @@ HELPERS = ("pipeline", "data_dir", "hydra")  # top-level keys that are no sectio
 
 
 def short_keys() -> dict[str, ShortKey]:
+    """Every declared key by name; two plugins declaring one name, or a key named like a
+    pipeline section, is an error naming the plugins (neither would win in silence)."""
     from imagine_core.plugins import get_plugins
+    from imagine_core.schema import pipeline_class
 
-    found = get_plugins().call("imagine_short_keys", list_of=ShortKey)
-    return {key.name: key for keys in found for key in keys or []}
+    keys: dict[str, ShortKey] = {}
+    owners: dict[str, str] = {}
+    sections = pipeline_class().DESCRIPTOR.fields_by_name
+    for plugin, declared in get_plugins().answers("imagine_short_keys", list_of=ShortKey):
+        for key in declared or []:
+            if key.name in owners or key.name in sections or key.name in HELPERS:
+                raise _clash(key.name, plugin, owners.get(key.name))
+            keys[key.name], owners[key.name] = key, plugin
+    return keys
+
+
+def _clash(name: str, plugin: str, owner: str | None) -> PluginConflictError:
+    what = f"by plugins {owner!r} and {plugin!r}" if owner else f"by plugin {plugin!r}, but "
+    return PluginConflictError(
+        f"the short key {name!r} is declared {what}"
+        + ("" if owner else "it is a top-level key of the config"),
+        fix="rename the key in one plugin, or block one with IMAGINE_DISABLE_PLUGINS=<name>",
+    )
 
 
 def app_keys() -> tuple[str, ...]:

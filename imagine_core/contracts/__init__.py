@@ -2,12 +2,9 @@
 
 from imagine_core.contracts.cli import Command
 from imagine_core.contracts.data import (
-    IGNORE,
     Augmentation,
-    Box,
     DatasetReader,
     DatasetWriter,
-    Example,
     ExampleChecker,
 )
 from imagine_core.contracts.evaluation import Evaluator
@@ -21,19 +18,11 @@ from imagine_core.contracts.model import (
     Loss,
     Matcher,
     MetaArchitecture,
-    RcnnBoxPredictor,
     SimilarityCalculator,
-    SsdBoxPredictor,
 )
 from imagine_core.contracts.ocr import (
-    Detector,
-    Glyph,
-    Line,
-    Page,
     PageReader,
-    Region,
     TextAssembler,
-    Word,
     Writer,
 )
 from imagine_core.contracts.training import InputPipeline, LearningRate, Optimizer, Runner
@@ -64,42 +53,3 @@ CONTRACTS: dict[str, type] = {
     "writer": Writer,
     "command": Command,
 }
-
-__all__ = [
-    "CONTRACTS",
-    "IGNORE",
-    "AnchorGenerator",
-    "Augmentation",
-    "Box",
-    "BoxCoder",
-    "BoxPredictor",
-    "Command",
-    "DatasetReader",
-    "DatasetWriter",
-    "Detector",
-    "Evaluator",
-    "Example",
-    "ExampleChecker",
-    "Exporter",
-    "FeatureExtractor",
-    "Glyph",
-    "ImageResizer",
-    "InputPipeline",
-    "LearningRate",
-    "Line",
-    "Loss",
-    "Matcher",
-    "MetaArchitecture",
-    "ModelLoader",
-    "Optimizer",
-    "Page",
-    "PageReader",
-    "RcnnBoxPredictor",
-    "Region",
-    "Runner",
-    "SimilarityCalculator",
-    "SsdBoxPredictor",
-    "TextAssembler",
-    "Word",
-    "Writer",
-]

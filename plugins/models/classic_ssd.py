@@ -212,10 +212,6 @@ class ConvolutionalPredictor(SsdBoxPredictor):
         self.config = config
         self.head = None
 
-    def __call__(self, features, training=False):
-        scores, boxes, _ = self.head(features, training=training)
-        return {"class_predictions": scores, "box_encodings": boxes}
-
     def build(
         self, min_level: int, max_level: int, num_classes: int, anchors_per_location: Any
     ) -> Any:

@@ -70,10 +70,6 @@ class MaskRcnnBoxPredictor(RcnnBoxPredictor):
         )
         return self.head
 
-    def __call__(self, features, training=False):
-        classes, boxes = self.head(features, training=training)
-        return {"class_predictions": classes, "box_encodings": boxes}
-
     def dropout(self) -> Any:
         import tf_keras
 

@@ -105,11 +105,6 @@ class FpnFeatureExtractor(FeatureExtractor):
         )
         return self.backbone, self.decoder
 
-    def __call__(self, images, training=False):
-        if self.backbone is None:
-            self.build(3, 7)
-        return self.decoder(self.backbone(images, training=training), training=training)
-
 
 class WeightSharedPredictor(SsdBoxPredictor):
     """RetinaNet's heads: the same convolutions on every level."""
@@ -150,10 +145,6 @@ class WeightSharedPredictor(SsdBoxPredictor):
             share_level_convs=True,
         )
         return self.head
-
-    def __call__(self, features, training=False):
-        scores, boxes, _ = self.head(features, training=training)
-        return {"class_predictions": scores, "box_encodings": boxes}
 
 
 class MultiscaleAnchors(AnchorGenerator):

@@ -108,7 +108,3 @@ class RcnnFeatureExtractor(FeatureExtractor):
             backbone.output[level], backbone.output[str(min_level + 1)]
         )
         return self.backbone, None
-
-    def __call__(self, images, training=False):
-        features = self.backbone(images, training=training)
-        return self.decoder(features, training=training) if self.decoder else features

@@ -57,7 +57,7 @@ def restore(run_dir: Path, checkpoint: Path | None = None) -> tuple[Any, Any, La
     model = getattr(pipeline.model, pipeline.model.WhichOneof("model"))
     if not model.num_classes:  # a run folder written before num_classes was resolved
         model.num_classes = len(label_map)
-    detector = build(pipeline.model, pipeline)
+    detector = build(pipeline.model, pipeline, label_map=label_map)
     tf.train.Checkpoint(**detector.checkpoint_items()).read(str(checkpoint)).expect_partial()
     return pipeline, detector, label_map
 

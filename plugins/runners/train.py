@@ -170,7 +170,7 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
         label_map.write(run_dir / "label_map.pbtxt")  # evaluation, export and OCR read it
     set_precision(pipeline.hardware.mixed_precision)
     with strategy.scope():
-        detector, schedule, optimizer, step = _trainable(pipeline)
+        detector, schedule, optimizer, step = _trainable(pipeline, label_map)
         checkpoint = tf.train.Checkpoint(
             step=step, optimizer=optimizer, **detector.checkpoint_items()
         )
@@ -207,14 +207,14 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
     return detector, label_map
 
 
-def _trainable(pipeline: Any) -> tuple[Any, Any, Any, Any]:
+def _trainable(pipeline: Any, label_map: LabelMap) -> tuple[Any, Any, Any, Any]:
     """The detector, its learning-rate schedule, the optimizer and the step counter, in
     the strategy's scope."""
     import tensorflow as tf
     import tf_keras
 
     config = pipeline.train_config
-    detector = build(pipeline.model, pipeline)
+    detector = build(pipeline.model, pipeline, label_map=label_map)
     chosen = getattr(config.optimizer, config.optimizer.WhichOneof("optimizer") or "adam_optimizer")
     schedule = build(chosen.learning_rate, pipeline)
     optimizer = build(config.optimizer, pipeline)(schedule.keras())

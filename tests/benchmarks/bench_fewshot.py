@@ -101,7 +101,7 @@ def render(doc: Document, folder: Path, pages: int, seed: int) -> list[Path]:
         data, boxes, page_text = demo.render_page(text, start + index * 260, style, rng)
         image = folder / f"page{index}.png"
         image.write_bytes(data)
-        from imagine_core.contracts import Example
+        from imagine_core.api import Example
 
         example = Example(image=image, width=style.width, height=style.height, boxes=boxes)
         (folder / f"page{index}.xml").write_bytes(voc_xml(example, image))
