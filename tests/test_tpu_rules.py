@@ -20,9 +20,18 @@ HARDWARE = group_options("hardware")
 
 def test_tpu_ready_config_passes(cli):
     config = TFOD_CONFIGS / "ssd_mobilenet_v1_fpn_shared_box_predictor_640x640_coco14_sync.config"
-    result = cli("config", "validate", "--skip-paths", f"pipeline={config}", "hardware=tpu")
+    result = cli(
+        "config",
+        "validate",
+        "--skip-paths",
+        f"pipeline={config}",
+        "hardware=tpu",
+        "+hardware.jit_compile=true",
+    )
     assert result.code == 0, result.out
     assert "errors (" not in result.out
+    # The training loop reads both (test_tpu_shaped_models_train_under_xla_on_the_cpu).
+    assert "jit_compile" not in result.out and "mixed_precision" not in result.out
 
 
 def test_config_breaking_the_rules_gets_each_rule_explained(cli):

@@ -79,7 +79,9 @@ class ModelDetector(Detector):
         size = tuple(images.shape[1:3])
         if size not in self._compiled:
             spec = tf.TensorSpec([None, *size, 3], tf.float32)
-            self._compiled[size] = tf.function(self.model.detect, input_signature=[spec])
+            self._compiled[size] = tf.function(
+                self.model.detect, input_signature=[spec], autograph=False
+            )
         found = self._compiled[size](tf.constant(images, tf.float32))
         return page_detections(found, self.names)
 

@@ -318,8 +318,10 @@ def make_train_step(
     variables = detector.trainable_variables
     clip = config.gradient_clipping_by_norm
     scaling = hasattr(optimizer, "get_scaled_loss")  # a LossScaleOptimizer (mixed_float16)
+    with strategy.scope():
+        optimizer.build(variables)
 
-    @tf.function(jit_compile=jit_compile or None)
+    @tf.function(jit_compile=jit_compile or None, autograph=False)
     def forward_backward(batch):
         with tf.GradientTape() as tape:
             total, losses = _losses(detector, batch, config.add_regularization_loss)
@@ -346,7 +348,7 @@ def make_train_step(
         )
         return total, losses
 
-    @tf.function
+    @tf.function(autograph=False)
     def train_step(batch):
         total, losses = strategy.run(replica_step, args=(batch,))
         step.assign_add(1)

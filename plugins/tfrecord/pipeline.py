@@ -158,9 +158,13 @@ def build_input(
         or 1
     )
     data = _examples(files, reader, training, _decoder(label_map))
-    data = data.map(_preparer(steps, resizer, max_boxes), num_parallel_calls=tf.data.AUTOTUNE)
+    # Traced without AutoGraph (fast), like the train step: see docs/plugins.md.
+    plain = tf.autograph.experimental.do_not_convert
+    data = data.map(
+        plain(_preparer(steps, resizer, max_boxes)), num_parallel_calls=tf.data.AUTOTUNE
+    )
     if label_fn is not None:  # the model's own targets (anchor assignment), per example
-        data = data.map(label_fn, num_parallel_calls=tf.data.AUTOTUNE)
+        data = data.map(plain(label_fn), num_parallel_calls=tf.data.AUTOTUNE)
     if static is None:
         data = data.padded_batch(batch, drop_remainder=training)
     else:
