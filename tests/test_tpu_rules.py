@@ -18,16 +18,17 @@ MODELS = group_options("model")
 HARDWARE = group_options("hardware")
 
 
-def test_tpu_ready_config_passes(cli):
-    config = TFOD_CONFIGS / "ssd_mobilenet_v1_fpn_shared_box_predictor_640x640_coco14_sync.config"
-    result = cli(
-        "config",
-        "validate",
-        "--skip-paths",
-        f"pipeline={config}",
-        "hardware=tpu",
-        "+hardware.jit_compile=true",
+def _validate_on_tpu(cli, sample: str, *overrides: str):
+    """``imagine config validate`` of a TF OD sample config with hardware=tpu."""
+    config = TFOD_CONFIGS / f"{sample}.config"
+    return cli(
+        "config", "validate", "--skip-paths", f"pipeline={config}", "hardware=tpu", *overrides
     )
+
+
+def test_tpu_ready_config_passes(cli):
+    sample = "ssd_mobilenet_v1_fpn_shared_box_predictor_640x640_coco14_sync"
+    result = _validate_on_tpu(cli, sample, "+hardware.jit_compile=true")
     assert result.code == 0, result.out
     assert "errors (" not in result.out
     # The training loop reads both (test_tpu_shaped_models_train_under_xla_on_the_cpu).
@@ -35,13 +36,9 @@ def test_tpu_ready_config_passes(cli):
 
 
 def test_config_breaking_the_rules_gets_each_rule_explained(cli):
-    config = TFOD_CONFIGS / "ssd_mobilenet_v2_coco.config"
-    result = cli(
-        "config",
-        "validate",
-        "--skip-paths",
-        f"pipeline={config}",
-        "hardware=tpu",
+    result = _validate_on_tpu(
+        cli,
+        "ssd_mobilenet_v2_coco",
         "train_config.unpad_groundtruth_tensors=true",
         "train_config.batch_size=12",
     )
@@ -56,8 +53,7 @@ def test_a_files_faster_rcnn_is_padded_and_its_dynamic_shapes_refused_on_tpu(cli
     """The file's keep-aspect-ratio resizer is padded (Faster R-CNN needs one size on any
     hardware: the models plugin fits it, and says so); what the file sets against a TPU
     (dynamic shapes) is refused, named."""
-    config = TFOD_CONFIGS / "faster_rcnn_resnet101_pets.config"
-    result = cli("config", "validate", "--skip-paths", f"pipeline={config}", "hardware=tpu")
+    result = _validate_on_tpu(cli, "faster_rcnn_resnet101_pets")
     assert result.code == 2
     pad = "model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer.pad_to_max_dimension"
     assert f"applied {pad}=true (faster_rcnn pads every image to 1024x1024" in result.out
