@@ -318,7 +318,7 @@ def make_train_step(
     variables = detector.trainable_variables
     clip = config.gradient_clipping_by_norm
     scaling = hasattr(optimizer, "get_scaled_loss")  # a LossScaleOptimizer (mixed_float16)
-    with strategy.scope():
+    with strategy.scope():  # slots made now: a first call creating them is traced twice
         optimizer.build(variables)
 
     @tf.function(jit_compile=jit_compile or None, autograph=False)
