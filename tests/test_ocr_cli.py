@@ -182,9 +182,11 @@ def test_the_tflite_model_gives_what_its_graph_gives(tiny_run, lite, eval_pages)
     for box, score in zip(
         found["detection_boxes"][0, :kept] * size, found["detection_scores"][0, :kept], strict=True
     ):
-        anchor = np.abs(boxes - box).max(-1).argmin()
-        assert np.abs(boxes[anchor] - box).max() < 0.05
-        assert scores[anchor].max() == pytest.approx(score, abs=1e-3)
+        # Neighbouring anchors of an untrained model may decode to boxes closer than the
+        # tolerance: one of the boxes at that place has the flatbuffer's score.
+        near = np.abs(boxes - box).max(-1) < 0.05
+        assert near.any(), box
+        assert np.abs(scores[near].max(-1) - score).min() < 1e-3, (box, score)
 
 
 def test_tflite_outputs_come_in_the_tf_od_postprocess_order(lite):
