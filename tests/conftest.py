@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+# pytest-xdist's workers get COLUMNS=80, which imagine's consoles honour: tables would be
+# cut to 80 columns in the workers only. Unset, piped output is 160 wide (console.py).
+os.environ.pop("COLUMNS", None)
+
 from imagine_core import plugins
 
 ROOT = Path(__file__).resolve().parents[1]
