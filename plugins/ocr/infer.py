@@ -149,13 +149,7 @@ def _ray(address: str | None, workers: int, cpus: float) -> Iterator[None]:
     # they are the job (at 15 a page took 3-4 times as long beside other work).
     os.environ.setdefault("RAY_worker_niceness", "0")
     local = {"num_cpus": max(os.cpu_count() or 1, int(workers * cpus + 0.999))}
-    ray.init(
-        address=address,
-        include_dashboard=False,
-        log_to_driver=False,
-        logging_level=logging.ERROR,
-        **({} if address else local),
-    )
+    _start_ray(ray, address=address, **({} if address else local))
     try:
         yield
     except ray.exceptions.RayError as exc:
@@ -167,6 +161,31 @@ def _ray(address: str | None, workers: int, cpus: float) -> Iterator[None]:
         ) from None
     finally:
         ray.shutdown()
+
+
+def _start_ray(ray: Any, **settings: Any) -> None:
+    """ray.init, tried twice: on a loaded machine Ray's own processes can miss their
+    start-up deadline once (then it raises from deep inside), and a second start usually
+    makes it. Failing twice is one message."""
+    for attempt in (1, 2):
+        try:
+            ray.init(
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+                **settings,
+            )
+            return
+        except Exception as exc:  # Ray raises many kinds here; each means "did not start"
+            ray.shutdown()
+            if attempt == 2:
+                where = settings.get("address") or "a local Ray session"
+                raise ImagineError(
+                    f"Ray did not start: {_first_line(exc)}",
+                    where=f"imagine infer ({where})",
+                    fix="rerun when the machine is less busy, or start Ray yourself "
+                    "(`ray start --head`) and pass --address auto",
+                ) from None
 
 
 def _first_line(exc: Exception) -> str:
