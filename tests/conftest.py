@@ -127,22 +127,43 @@ LOOSE = [f"{NMS}.score_threshold=0.0", f"{NMS}.max_total_detections=12", "ocr.mi
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A two-step run on tiny demo pages (shared by the ocr, infer and export tests)."""
+def tiny_run(shared_folder: Path) -> Path:
+    """A two-step run on tiny demo pages, built once for the whole suite (shared by the
+    ocr, infer, export and plugin tests of both workers, which only read it)."""
+    return shared_folder / "run"
+
+
+@pytest.fixture(scope="session")
+def eval_pages(shared_folder: Path) -> Path:
+    """The tiny run's held-out demo pages, with their .gt.txt."""
+    return shared_folder / "eval"
+
+
+@pytest.fixture(scope="session")
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """Where the tiny run and a copy of its eval pages are: the first xdist worker to ask
+    builds them, under a file lock, and the other waits and reuses them (each worker has
+    its own session, so a session fixture alone would train twice)."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    root = root if worker_id == "master" else root.parent
+    folder = root / "tiny-run"
+    with FileLock(str(root / "tiny-run.lock")):
+        if not (folder / "eval").is_dir():
+            _train_tiny_run(folder)
+    return folder
+
+
+def _train_tiny_run(folder: Path) -> None:
     from test_training import TINY
 
-    folder = tmp_path_factory.mktemp("ocr-run")
+    folder.mkdir(exist_ok=True)
     result = run_imagine(
         "run", *TINY, *LOOSE, "steps=2", f"hydra.run.dir={folder / 'run'}", cwd=folder
     )
     assert result.code == 0, result.err[-3000:]
-    return folder / "run"
-
-
-@pytest.fixture(scope="session")
-def eval_pages(tiny_run: Path) -> Path:
-    """The tiny run's held-out demo pages, with their .gt.txt."""
-    return demo_eval_dir(tiny_run)
+    shutil.copytree(demo_eval_dir(folder / "run"), folder / "eval")
 
 
 def demo_eval_dir(run: Path) -> Path:

@@ -62,23 +62,24 @@ def _glyphs(node):
             yield from _glyphs(value)
 
 
-def test_pages_read_by_one_or_two_workers_are_what_imagine_ocr_reads(tiny_run, pages, tmp_path):
+def test_pages_read_by_two_workers_are_what_imagine_ocr_reads(tiny_run, pages, tmp_path):
+    """Shared out and put back in order (one worker, the default, reads in the tests
+    below)."""
     ocr = run_imagine(
         "ocr", "--model", str(tiny_run), str(pages), "--out", str(tmp_path / "ocr"),
         "--format", "json",
     )  # fmt: skip
     assert ocr.code == 0, ocr.err[-3000:]
-    for workers in (1, 2):
-        out = tmp_path / f"infer{workers}"
-        code, stdout, err = infer(
-            str(pages), "--model", str(tiny_run), "--out", str(out), "--workers", str(workers)
-        )
-        assert code == 0, err[-3000:]
-        assert f"{workers} (" in stdout and "pages/s" in stdout
-        for n in range(4):
-            read, expected = out / f"page{n}.json", tmp_path / "ocr" / f"page{n}.json"
-            assert glyphs_of(read) == glyphs_of(expected)
-            assert glyphs_of(read), "LOOSE lets every box through: there are glyphs"
+    out = tmp_path / "infer"
+    code, stdout, err = infer(
+        str(pages), "--model", str(tiny_run), "--out", str(out), "--workers", "2"
+    )
+    assert code == 0, err[-3000:]
+    assert "2 (" in stdout and "pages/s" in stdout
+    for n in range(4):
+        read, expected = out / f"page{n}.json", tmp_path / "ocr" / f"page{n}.json"
+        assert glyphs_of(read) == glyphs_of(expected)
+        assert glyphs_of(read), "LOOSE lets every box through: there are glyphs"
 
 
 def test_tfrecords_get_the_tf_od_detection_keys_beside_their_ground_truth(

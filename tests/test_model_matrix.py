@@ -1,6 +1,7 @@
 """timm-style: every registered meta-architecture x feature extractor x box predictor
-that fit together (what `imagine config validate` accepts) builds on a tiny image, runs a
-forward pass and takes one training step that changes its weights."""
+that fit together (what `imagine config validate` accepts), and every model option in
+conf/, builds on a tiny image, runs a forward pass and takes one training step that
+changes its weights."""
 
 from __future__ import annotations
 
@@ -52,7 +53,24 @@ def _pipeline(meta: str, extractor: str, predictor: str):
     return pipeline
 
 
+@functools.cache
+def _options_own() -> dict[tuple[str, str, str], str]:
+    """The (meta-architecture, extractor, predictor) each model option is made of."""
+    from test_training import BUILDABLE
+
+    own = {}
+    for option in sorted(BUILDABLE):
+        pipeline = build_pipeline(compose([f"model={option}"]), get_plugins())[0]
+        meta = pipeline.model.WhichOneof("model")
+        model = getattr(pipeline.model, meta)
+        ((predictor, _),) = getattr(model, PREDICTOR_FIELD[meta]).ListFields()
+        own[meta, model.feature_extractor.type, predictor.name] = option
+    return own
+
+
 def _fitting() -> list:
+    """Every combination that fits, but those a model option is made of: the option
+    itself takes its step below (test_every_model_option_predicts_and_trains_a_step)."""
     plugins = get_plugins()
     registry = plugins.registry
     combinations = []
@@ -61,6 +79,8 @@ def _fitting() -> list:
             continue
         for extractor in registry.names("feature_extractor"):
             for predictor in registry.names("box_predictor"):
+                if (meta, extractor, predictor) in _options_own():
+                    continue
                 if not list(misfits(_pipeline(meta, extractor, predictor), plugins)):
                     combinations.append(
                         pytest.param(
@@ -71,12 +91,13 @@ def _fitting() -> list:
 
 
 def test_the_matrix_covers_every_registered_part():
-    """No registered extractor or predictor is left out of the matrix below."""
+    """No registered extractor or predictor is left out of the matrix and the options."""
     registry = get_plugins().registry
-    combinations = [p.values for p in _fitting()]
+    combinations = [p.values for p in _fitting()] + list(_options_own())
     assert {c[1] for c in combinations} == set(registry.names("feature_extractor"))
     assert {c[2] for c in combinations} == set(registry.names("box_predictor"))
     assert set(registry.names("meta_architecture")) == set(GLYPH_MODEL)
+    assert len(_options_own()) == len(set(_options_own().values()))  # none made alike
 
 
 def _batch(detector, pipeline, tmp_path):
@@ -120,17 +141,44 @@ REFUSED = {
 
 @pytest.mark.parametrize("meta, extractor, predictor", _fitting())
 def test_every_fitting_combination_predicts_and_trains_a_step(meta, extractor, predictor, tmp_path):
-    import tensorflow as tf
-    import tf_keras
-
     from imagine_core.api import ImagineError, build
-    from imagine_plugins.runners.train import make_train_step
 
     pipeline = _pipeline(meta, extractor, predictor)
     if (meta, extractor, predictor) in REFUSED:
         with pytest.raises(ImagineError, match=REFUSED[meta, extractor, predictor]):
             build(pipeline.model, pipeline)
         return
+    _predicts_and_trains_a_step(pipeline, tmp_path)
+
+
+def _model_options() -> list[str]:
+    from test_training import BUILDABLE
+
+    return sorted(BUILDABLE)
+
+
+@pytest.mark.parametrize("option", _model_options())
+def test_every_model_option_predicts_and_trains_a_step(option, tmp_path):
+    """Each conf/model option exactly as a user names it (its own anchors, head, losses
+    and post-processing; tiny as test_training makes it). A whole `imagine run` of the
+    glyph options, with evaluation, is in test_training; the TF OD sample configs'
+    Faster R-CNN with a keep-aspect resizer in test_tfod_configs."""
+    from test_training import BUILDABLE
+
+    pipeline = build_pipeline(compose([f"model={option}", *BUILDABLE[option]]), get_plugins())[0]
+    getattr(pipeline.model, pipeline.model.WhichOneof("model")).num_classes = 2
+    _predicts_and_trains_a_step(pipeline, tmp_path)
+
+
+def _predicts_and_trains_a_step(pipeline, tmp_path) -> None:
+    """Build the detector, detect on a blank page, take one SGD step on a two-glyph page:
+    the loss is finite and positive, and most trainable variables moved."""
+    import tensorflow as tf
+    import tf_keras
+
+    from imagine_core.api import build
+    from imagine_plugins.runners.train import make_train_step
+
     detector = build(pipeline.model, pipeline)
     found = detector.detect(tf.zeros([1, 64, 64, 3]))
     assert {"detection_boxes", "detection_scores", "detection_classes"} <= set(found)
