@@ -109,17 +109,22 @@ def test_glyphs_beyond_the_padding_are_ignored_and_counted(tmp_path, capsys):
     assert "6 glyphs on 2 tiles did not fit" in said
 
 
-def test_a_run_with_other_characters_starts_from_an_earlier_model(tmp_path):
-    earlier = _pipeline(classes=5)
+def _earlier_run(tmp_path, names: str):
+    """A saved model of ``names`` (one class each) in a run folder: (model, folder)."""
+    earlier = _pipeline(classes=len(names))
     old = build(earlier.model, earlier)
     run = tmp_path / "earlier"
     (run / "checkpoints").mkdir(parents=True)
-    LabelMap.from_names("abcde").write(run / "label_map.pbtxt")
+    LabelMap.from_names(names).write(run / "label_map.pbtxt")
     manager = tf.train.CheckpointManager(
         tf.train.Checkpoint(**old.checkpoint_items()), str(run / "checkpoints"), 1
     )
     manager.save(checkpoint_number=7)
+    return old, run
 
+
+def test_a_run_with_other_characters_starts_from_an_earlier_model(tmp_path):
+    old, run = _earlier_run(tmp_path, "abcde")
     now = _pipeline(classes=3)
     now.train_config.fine_tune_checkpoint = str(run)  # a run folder: its newest checkpoint
     now.train_config.fine_tune_checkpoint_type = "detection"
@@ -147,3 +152,26 @@ def test_fine_tuning_from_a_missing_run_says_so(tmp_path):
     now.train_config.fine_tune_checkpoint = str(tmp_path)
     with pytest.raises(ImagineError, match="no checkpoint in this run folder"):
         _fine_tune(build(now.model, now), now.train_config, LabelMap.from_names("xyz"))
+
+
+def test_characters_the_earlier_model_knew_keep_their_class_outputs(tmp_path, capsys):
+    """Fine-tuned from a run over a-e, a run over a, b, x scores a, b (and background)
+    as the earlier model did; only x starts afresh, and the run says how many carried."""
+    old, run = _earlier_run(tmp_path, "abcde")
+    now = _pipeline(classes=3)
+    now.train_config.fine_tune_checkpoint = str(run)
+    now.train_config.fine_tune_checkpoint_type = "detection"
+    new = build(now.model, now)
+    _fine_tune(new, now.train_config, LabelMap.from_names("bxa"))  # a=1, b=2, x=3
+
+    def per_class(detector, classes):
+        head = detector.model.head._classifier
+        kernel, bias = head.kernel.numpy(), head.bias.numpy()
+        return kernel.reshape(*kernel.shape[:-1], -1, classes), bias.reshape(-1, classes)
+
+    (old_kernel, old_bias), (new_kernel, new_bias) = per_class(old, 6), per_class(new, 4)
+    for here, there in ((0, 0), (1, 1), (2, 2)):  # background, a, b
+        np.testing.assert_array_equal(new_kernel[..., here], old_kernel[..., there])
+        np.testing.assert_array_equal(new_bias[:, here], old_bias[:, there])
+    assert not np.array_equal(new_kernel[..., 3], old_kernel[..., 3])  # x is not c
+    assert "2 of this run's 3 carried over by character" in capsys.readouterr().err

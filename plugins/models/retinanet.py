@@ -114,6 +114,50 @@ class RetinaNetDetector(KerasDetector):
         )
         return {"model": model}
 
+    def carry_classes(self, path: str, rows: dict[int, int], earlier: int) -> int:
+        """Copy the class predictor's last layer for the classes a checkpoint's model knew:
+        ``rows`` maps a class index of this model (0, the background, included) to the
+        checkpoint's, whose model had ``earlier`` classes (background included). The
+        layer's outputs are anchors x classes, class fastest (as ``predict`` reshapes
+        them); the other classes keep their fresh start. Returns how many glyph classes
+        were copied: none where the heads do not line up (other anchors, widths)."""
+        import tensorflow as tf
+
+        reader = tf.train.load_checkpoint(path)
+        classes = self.num_classes + 1
+        copies = []
+        for key, variable in self._classifier_variables():
+            if not reader.has_tensor(key):
+                return 0
+            old, new = reader.get_tensor(key), variable.numpy()
+            anchors = new.shape[-1] // classes
+            if new.shape[-1] != anchors * classes:  # no class outputs (a depthwise kernel)
+                copies.append((variable, old) if old.shape == new.shape else None)
+                continue
+            if old.shape[:-1] != new.shape[:-1] or old.shape[-1] != anchors * earlier:
+                return 0
+            for here, there in rows.items():
+                new[..., here::classes] = old[..., there::earlier]
+            copies.append((variable, new))
+        if not copies or None in copies:
+            return 0
+        for variable, value in copies:
+            variable.assign(value)
+        return len(set(rows) - {0})
+
+    def _classifier_variables(self) -> list[tuple[str, Any]]:
+        """(checkpoint key, variable) of the class predictor's last layer (one for every
+        level, or one per level), under the names ``checkpoint_items`` saves them."""
+        layers = self.model.head._classifier
+        layers = layers if isinstance(layers, (list, tuple)) else [layers]
+        found = []
+        for index, layer in enumerate(layers):
+            prefix = "model/_head/_classifier" + (f"/{index}" if len(layers) > 1 else "")
+            for variable in layer.weights:
+                attribute = variable.name.split("/")[-1].split(":")[0]
+                found.append((f"{prefix}/{attribute}/.ATTRIBUTES/VARIABLE_VALUE", variable))
+        return found
+
     def stride(self) -> int:
         """Image sides must be multiples of this: the FPN adds maps of exact halves."""
         return self.extractor.size_multiple or 2**self.max_level

@@ -81,11 +81,34 @@ def _fine_tune(detector: Any, train_config: Any, label_map: LabelMap) -> None:
         what = "detection checkpoint (other characters: its class head starts afresh)"
     try:
         tf.train.Checkpoint(**items).read(path).expect_partial()
+        if what.endswith("afresh)"):
+            what = _carry_classes(detector, path, LabelMap.read(earlier_labels), label_map)
     except (tf.errors.OpError, ValueError) as exc:
         raise ImagineError(
             f"cannot load the checkpoint: {exc}", where="train_config.fine_tune_checkpoint"
         ) from None
     err.print(f"initialised from {what} {path}")
+
+
+def _carry_classes(detector: Any, path: str, earlier: LabelMap, label_map: LabelMap) -> str:
+    """The class head's outputs for the characters both label maps have, copied from the
+    checkpoint (``carry_classes``, where the model has it): a Latin document fine-tuned
+    from another Latin run keeps what it knew of every shared letter, and only its new
+    characters start afresh. Says what happened, for the run's log."""
+    shared = {
+        label_map.ids[name]: earlier.ids[name]
+        for name in label_map.names
+        if name in earlier and label_map.ids[name] <= len(label_map)
+        and earlier.ids[name] <= len(earlier)
+    }  # fmt: skip
+    carry = getattr(detector, "carry_classes", None)
+    carried = carry(path, {0: 0, **shared}, len(earlier) + 1) if carry and shared else 0
+    if not carried:
+        return "detection checkpoint (other characters: its class head starts afresh)"
+    return (
+        f"detection checkpoint (other characters: {carried} of this run's {len(label_map)} "
+        "carried over by character, the others start afresh)"
+    )
 
 
 def resolve(pipeline: Any) -> list[str]:
