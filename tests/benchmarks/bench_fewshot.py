@@ -221,6 +221,18 @@ def self_train_round(
                     [*extra, *resume], marked.name, f"synth{round_}")  # fmt: skip
 
 
+def confidence_estimate(read: Path) -> dict[str, float]:
+    """What the reading itself says of its errors, with no ground truth: the mean of
+    (1 - score) over the glyphs read, and the share of glyphs marked uncertain."""
+    scores, uncertain = [], 0
+    for found in read.glob("*.json"):
+        for glyph in json.loads(found.read_text(encoding="utf-8"))["glyphs"]:
+            scores.append(glyph["score"])
+            uncertain += bool(glyph["uncertain"])
+    count = max(len(scores), 1)
+    return {"1 - mean score": 1 - sum(scores) / count, "uncertain": uncertain / count}
+
+
 def read_cer(work: Path, env: dict[str, str], run: str, read: str) -> float:
     """``imagine ocr`` of the unmarked pages with ``run``; CER over them."""
     imagine("ocr", "--model", run, "others", "--out", read, "--format", "txt,json",
@@ -306,6 +318,7 @@ def one_document(doc: Document, how: str, work: Path, args: argparse.Namespace, 
         "minutes with self-training": total,
         "floor (unseen on the marked page)": unseen / max(characters, 1),
         "run CER (synthetic held-out)": metrics.get("CER"),
+        "confidence": confidence_estimate(work / "read0"),
         "minutes": minutes,
         "tesseract": tesseract_cer(sorted(others.glob("*.png")), doc.tesseract),
         "tesseract model": doc.tesseract,

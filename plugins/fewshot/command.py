@@ -1,0 +1,190 @@
+"""``imagine fewshot MARKED PAGES… --out DIR``: the few-shot recipe in one resumable command.
+
+Round 0 is the documented recipe (``data synth`` from the marks, ``run`` on the composed
+pages). Each further round reads the document's pages with the last model, keeps the
+glyphs it is sure of as marks beside the user's (``marks.write_marks``), composes again
+and trains on from the last model. A document has hundreds of unmarked instances of every
+glyph in its own ink, size and spacing: this is how the model learns from them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from imagine_core.api import Command, ImagineError, err, out
+
+DONE = "fewshot.done"  # written into a step's folder when the step finished
+
+
+class FewShot(Command):
+    help = (
+        "marked page(s) + the document's other pages -> a model: synthesis, training, then "
+        "rounds of self-training on the pages (resumable)"
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("marked", type=Path, help="the marked page(s): LabelImg folder")
+        parser.add_argument(
+            "pages", type=Path, nargs="+", help="the document's other pages (files, folders)"
+        )
+        parser.add_argument(
+            "--out", type=Path, required=True,
+            help="the recipe's folder, a subfolder per step; the same command resumes there",
+        )  # fmt: skip
+        parser.add_argument("--rounds", type=int, default=2, help="self-training rounds (2)")
+        parser.add_argument(
+            "--keep-score", type=float, default=0.8,
+            help="glyphs read at least this sure become marks (0.8)",
+        )  # fmt: skip
+        parser.add_argument("--steps", type=int, default=1000, help="round 0's steps (1000)")
+        parser.add_argument("--round-steps", type=int, default=400, help="later rounds' (400)")
+        parser.add_argument("--synth-pages", type=int, default=200, help="composed pages (200)")
+        parser.add_argument("--words", type=Path, help="a word list for data synth")
+        parser.add_argument(
+            "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+            help="an `imagine run` override for every round (repeatable), e.g. --set "
+            "batch_size=4",
+        )  # fmt: skip
+
+    def run(self, args: argparse.Namespace) -> int:
+        _check(args)
+        args.out.mkdir(parents=True, exist_ok=True)
+        rows = [_round_zero(args)]
+        for round_ in range(1, args.rounds + 1):
+            rows.append(_self_training_round(args, round_))
+        last = args.out / f"round{args.rounds}"
+        reading = _read(args, last, args.out / f"read{args.rounds}")
+        _show(rows, reading)
+        out.print(f"model: {last}\npages read with it: {args.out / f'read{args.rounds}'}")
+        return 0
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not args.marked.is_dir():
+        raise ImagineError(
+            f"{args.marked} is not a folder", where="MARKED",
+            fix="give the folder of the marked page(s) and their LabelImg XML",
+        )  # fmt: skip
+    for page in args.pages:
+        if not page.exists():
+            raise ImagineError(f"{page} does not exist", where="PAGES")
+        folder = page.resolve() if page.is_dir() else page.resolve().parent
+        if args.out.resolve().is_relative_to(folder):
+            raise ImagineError(
+                f"--out {args.out} is inside {folder}, which holds the pages: the next "
+                "round would read the recipe's own files as pages",
+                where="--out", fix="choose a folder outside the pages' folder",
+            )  # fmt: skip
+    if args.rounds < 0 or not 0.0 < args.keep_score <= 1.0:
+        raise ImagineError(
+            "--rounds must be 0 or more and --keep-score in (0, 1]", where="imagine fewshot"
+        )
+
+
+def _round_zero(args: argparse.Namespace) -> dict:
+    _synth(args, args.marked, args.out / "synth0")
+    _train(args, args.out / "synth0", args.out / "round0", args.steps, [])
+    return _row(0, args.out / "round0", None)
+
+
+def _self_training_round(args: argparse.Namespace, round_: int) -> dict:
+    from imagine_plugins.fewshot.marks import Kept, write_marks
+
+    last = args.out / f"round{round_ - 1}"
+    reading = _read(args, last, args.out / f"read{round_ - 1}")
+    marked, synth = args.out / f"marked{round_}", args.out / f"synth{round_}"
+    if (synth / DONE).is_file():
+        kept = Kept(**json.loads((synth / DONE).read_text() or "{}"))
+    else:
+        shutil.rmtree(marked, ignore_errors=True)  # the recipe's own folder, made again
+        shutil.copytree(args.marked, marked)
+        kept = write_marks(reading, marked, args.keep_score)
+        err.print(
+            f"round {round_}: {kept.marks} of {kept.glyphs} glyphs read at score >= "
+            f"{args.keep_score} become marks, on {kept.pages} page(s)"
+        )
+        _synth(args, marked, synth, asdict(kept))
+    fine_tune = [
+        f"+train_config.fine_tune_checkpoint={last.resolve()}",
+        "+train_config.fine_tune_checkpoint_type=detection",
+    ]
+    _train(args, synth, args.out / f"round{round_}", args.round_steps, fine_tune)
+    return _row(round_, args.out / f"round{round_}", kept)
+
+
+def _synth(args: argparse.Namespace, marked: Path, synth: Path, note: dict | None = None) -> None:
+    """``imagine data synth``; ``note`` (what the round kept) is saved with its DONE mark."""
+    if (synth / DONE).is_file():
+        return
+    words = ["--words", str(args.words)] if args.words else []
+    again = ["--overwrite"] if synth.exists() else []  # an unfinished one of ours
+    _imagine("data", "synth", str(marked), str(synth), "--pages", str(args.synth_pages),
+             *words, *again)  # fmt: skip
+    (synth / DONE).write_text(json.dumps(note or {}))
+
+
+def _train(args: argparse.Namespace, synth: Path, run: Path, steps: int, more: list) -> None:
+    if (run / DONE).is_file():
+        return
+    _imagine("run", "dataset=labelimg", f"data_dir={synth.resolve()}", f"steps={steps}",
+             f"hydra.run.dir={run.resolve()}", *more, *args.overrides)  # fmt: skip
+    (run / DONE).touch()
+
+
+def _read(args: argparse.Namespace, run: Path, read: Path) -> Path:
+    if not (read / DONE).is_file():
+        _imagine("ocr", "--model", str(run), *map(str, args.pages), "--out", str(read),
+                 "--format", "txt,json")  # fmt: skip
+        (read / DONE).touch()
+    return read
+
+
+def _imagine(*words: str) -> None:
+    """One documented command in its own process, as a user types it."""
+    err.print(f"[bold]imagine {' '.join(words[:2])}[/bold] …")
+    code = subprocess.run([sys.executable, "-m", "imagine_core", *words], check=False).returncode
+    if code:
+        raise ImagineError(
+            f"`imagine {' '.join(words)}` failed (exit {code})",
+            where="imagine fewshot",
+            fix="its message is above; put that right and run the same command again: "
+            "finished steps are kept",
+        )
+
+
+def _row(round_: int, run: Path, kept) -> dict:
+    found = run / "metrics.json"
+    metrics = json.loads(found.read_text()) if found.is_file() else {}
+    return {"round": round_, "kept": kept, "CER": metrics.get("CER")}
+
+
+def _show(rows: list[dict], reading: Path) -> None:
+    """Per round: the marks self-training added and the run's CER on its composed
+    held-out pages; then how sure the last model was of the document's pages."""
+    from rich.table import Table
+
+    from imagine_plugins.fewshot.marks import confidence
+
+    table = Table(title="imagine fewshot")
+    for column in ("round", "marks added", "glyphs read", "CER (composed held-out pages)"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        kept = row["kept"]
+        table.add_row(
+            str(row["round"]),
+            "-" if kept is None else str(kept.marks),
+            "-" if kept is None else str(kept.glyphs),
+            "-" if row["CER"] is None else f"{row['CER']:.3f}",
+        )
+    out.print(table)
+    mean, uncertain = confidence(reading)
+    out.print(
+        f"the last model read the pages with mean confidence {mean:.3f}; "
+        f"{uncertain:.1%} of the glyphs are marked uncertain"
+    )

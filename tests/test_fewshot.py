@@ -1,0 +1,95 @@
+"""`imagine fewshot`: marks + the document's other pages -> a model, the document teaching
+itself through rounds of self-training; resumable; the marks each round keeps."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_imagine
+from data_helpers import page
+from PIL import Image
+
+from imagine_plugins.fewshot.marks import write_marks
+from imagine_plugins.labelimg.voc import parse_voc
+
+
+def _read_page(folder: Path, image: Path, scores: list[float]) -> None:
+    """What `imagine ocr --format json` writes for ``image``: a glyph per score."""
+    glyphs = [
+        {"char": "abc"[i % 3], "box": [4 + 16 * i, 6, 15 + 16 * i, 23], "score": s,
+         "uncertain": s < 0.5}
+        for i, s in enumerate(scores)
+    ]  # fmt: skip
+    width, height = Image.open(image).size
+    data = {"image": str(image), "width": width, "height": height, "glyphs": glyphs}
+    (folder / f"{image.stem}.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_only_glyphs_read_with_confidence_become_marks(tmp_path):
+    pages, read, marked = tmp_path / "pages", tmp_path / "read", tmp_path / "marked"
+    for folder in (pages, read, marked):
+        folder.mkdir()
+    page(pages, "p1", ["a", "b", "c"], size=(200, 80))
+    (pages / "p1.xml").unlink()
+    _read_page(read, pages / "p1.png", [0.95, 0.4, 0.81])
+    kept = write_marks(read, marked, keep_score=0.8)
+    assert (kept.marks, kept.glyphs, kept.pages) == (2, 3, 1)
+    example = parse_voc(marked / "read_p1.xml")
+    assert [b.label for b in example.boxes] == ["a", "c"]  # b was read at 0.4
+    assert (marked / "read_p1.png").read_bytes() == (pages / "p1.png").read_bytes()
+
+
+def test_a_page_read_with_no_confident_glyph_is_left_out(tmp_path):
+    pages, read, marked = tmp_path / "pages", tmp_path / "read", tmp_path / "marked"
+    for folder in (pages, read, marked):
+        folder.mkdir()
+    page(pages, "p1", ["a"], size=(200, 80))
+    _read_page(read, pages / "p1.png", [0.3])
+    assert write_marks(read, marked, keep_score=0.8).pages == 0
+    assert not list(marked.iterdir())  # no page without marks: all its ink would be ignored
+
+
+def test_out_inside_the_pages_folder_is_refused(tmp_path):
+    (tmp_path / "marked").mkdir()
+    result = run_imagine(
+        "fewshot", str(tmp_path / "marked"), str(tmp_path), "--out", str(tmp_path / "fs")
+    )
+    assert result.code == 2 and "--out" in result.err and "Traceback" not in result.err
+
+
+TINY_RUN = [
+    "--set", "batch_size=2",
+    "--set", "model.ssd.image_resizer.fixed_shape_resizer.height=64",
+    "--set", "model.ssd.image_resizer.fixed_shape_resizer.width=64",
+    # Two steps read nothing above any sensible score: let every box through.
+    "--set", "model.ssd.post_processing.batch_non_max_suppression.score_threshold=0.0",
+    "--set", "model.ssd.post_processing.batch_non_max_suppression.max_total_detections=12",
+    "--set", "ocr.min_score=0.0",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_recipe_runs_its_rounds_and_resumes(tmp_path):
+    marked, pages = tmp_path / "marked", tmp_path / "pages"
+    marked.mkdir()
+    pages.mkdir()
+    page(marked, "p0", ["a", "b", "c"], size=(200, 80))
+    shutil.copy(marked / "p0.png", pages / "p1.png")
+    args = ["fewshot", str(marked), str(pages), "--out", str(tmp_path / "fs"), "--rounds", "1",
+            "--steps", "2", "--round-steps", "2", "--synth-pages", "4", "--keep-score", "1e-6",
+            *TINY_RUN]  # fmt: skip
+    result = run_imagine(*args, cwd=tmp_path)
+    assert result.code == 0, result.err[-3000:]
+    fs = tmp_path / "fs"
+    assert (fs / "round1" / "checkpoints" / "checkpoint").is_file()
+    assert "initialised from detection checkpoint" in result.err  # round 1 from round 0
+    assert list((fs / "marked1").glob("read_p1.xml"))  # the page read became marks
+    assert (fs / "read1" / "p1.txt").is_file()
+    assert "marks added" in result.out and "mean confidence" in result.out
+    again = run_imagine(*args, cwd=tmp_path)
+    assert again.code == 0, again.err[-3000:]
+    assert "imagine run" not in again.err and "imagine data" not in again.err  # all done
+    assert "marks added" in again.out
