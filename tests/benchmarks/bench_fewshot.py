@@ -2,7 +2,8 @@
 
     python tests/benchmarks/bench_fewshot.py [--set heldout|classic] [--docs NAME,…]
         [--marks one,all] [--pages 200] [--steps 1000] [--keep DIR]
-        [--resolution 1] [--degradations …] [extra `imagine run` overrides …]
+        [--self-train 2] [--keep-score 0.8] [--round-steps 400] [--resolution 1]
+        [--degradations …] [extra `imagine run` overrides …]
 
 ``--set heldout`` (the default) is the eight documents of heldout.py: pages made by code
 that shares nothing with imagine's renderers, in blackletter, a script face, Runic, Gothic,
@@ -15,15 +16,16 @@ the document the defaults were tuned on. A document whose font is missing is ski
 said so.
 
 Page 0 is marked in two ways — one box for the first instance of each character
-(``one``), or every glyph (``all``) — and then the documented commands run as a user
-types them:
+(``one``), or every glyph (``all``) — and then the README's recipe runs as a user types
+it, with ``--rounds`` from ``--self-train``:
 
-    imagine data synth marked/ synth/ --pages P --words words.txt
-    imagine run dataset=labelimg data_dir=synth/ steps=S
-    imagine ocr --model RUN pages/ --out read/
-    imagine eval --ocr --gt pages/ read/
+    imagine fewshot marked/ others/ --out fs/ --words words.txt
 
-It prints, per document and marking: CER on the other pages beside its floor (the share of
+Round 0 of it is the plain recipe (``imagine data synth`` + ``imagine run``); each later
+round is a round of self-training on the unmarked pages (docs/data.md).
+
+It prints, per document and marking: CER on the other pages (round 0, then after each
+self-training round) beside its floor (the share of
 their characters that never occur on the marked page, which no model of those marks alone
 can read), the estimate the run showed the user (CER on its synthetic held-out pages),
 minutes from marks to model (synthesis + training), Tesseract's CER on the same pages with
@@ -175,50 +177,20 @@ def imagine(*args: str, cwd: Path, env: dict[str, str]) -> None:
         raise SystemExit(f"failed (exit {proc.returncode}): imagine {' '.join(args)}")
 
 
-def synth_and_train(
-    work: Path, env: dict[str, str], pages: int, steps: int, run: str, extra=(),
-    marked: str = "marked", synth: str = "synth",
-) -> None:  # fmt: skip
-    """The documented few-shot commands, from ``work/marked`` and ``work/words.txt``."""
+def fewshot(work: Path, env: dict[str, str], args: argparse.Namespace, extra) -> list[float]:
+    """``imagine fewshot`` as the README gives it, from ``work/marked`` and
+    ``work/words.txt``, reading ``work/others``; returns minutes from marks to each
+    round's model (round 0: the plain recipe, ``data synth`` + ``imagine run``)."""
+    start = time.time()
+    overrides = [word for override in extra for word in ("--set", override)]
     imagine(
-        "data", "synth", marked, synth, "--pages", str(pages), "--words", "words.txt",
-        cwd=work, env=env,
+        "fewshot", "marked", "others", "--out", "fs", "--rounds", str(args.self_train),
+        "--keep-score", str(args.keep_score), "--steps", str(args.steps),
+        "--round-steps", str(args.round_steps), "--synth-pages", str(args.pages),
+        "--words", "words.txt", *overrides, cwd=work, env=env,
     )  # fmt: skip
-    imagine(
-        "run", "dataset=labelimg", f"data_dir={synth}", f"steps={steps}",
-        f"hydra.run.dir={run}", *extra, cwd=work, env=env,
-    )  # fmt: skip
-
-
-def self_train_round(
-    work: Path, env: dict[str, str], args: argparse.Namespace, extra, round_: int
-) -> None:
-    """One round of self-training, with the documented commands only: the last model
-    reads the unmarked pages; the glyphs it scores at least ``--keep-score`` become marks
-    beside page 0's (``data synth`` treats every other inked place on those pages as an
-    ignore region, as on the marked page); synthesis again, and training on from the last
-    model."""
-    from imagine_core.api import Box, Example
-    from imagine_plugins.labelimg.voc import voc_xml
-
-    last = "run" if round_ == 1 else f"run{round_ - 1}"
-    marked = work / f"marked{round_}"
-    shutil.copytree(work / "marked", marked)
-    for found in sorted((work / f"read{round_ - 1}").glob("*.json")):
-        page = json.loads(found.read_text(encoding="utf-8"))
-        image = work / "others" / f"{found.stem}.png"
-        boxes = [Box(*g["box"], label=g["char"]) for g in page["glyphs"]
-                 if g["score"] >= args.keep_score]  # fmt: skip
-        shutil.copy(image, marked / image.name)
-        example = Example(image=marked / image.name, width=page["width"],
-                          height=page["height"], boxes=boxes)  # fmt: skip
-        (marked / f"{found.stem}.xml").write_bytes(voc_xml(example, marked / image.name))
-    resume = [
-        f"+train_config.fine_tune_checkpoint={work / last}",
-        "+train_config.fine_tune_checkpoint_type=detection",
-    ]
-    synth_and_train(work, env, args.pages, args.round_steps, f"run{round_}",
-                    [*extra, *resume], marked.name, f"synth{round_}")  # fmt: skip
+    done = [work / "fs" / f"round{r}" / "fewshot.done" for r in range(args.self_train + 1)]
+    return [(marker.stat().st_mtime - start) / 60 for marker in done]
 
 
 def confidence_estimate(read: Path) -> dict[str, float]:
@@ -233,14 +205,12 @@ def confidence_estimate(read: Path) -> dict[str, float]:
     return {"1 - mean score": 1 - sum(scores) / count, "uncertain": uncertain / count}
 
 
-def read_cer(work: Path, env: dict[str, str], run: str, read: str) -> float:
-    """``imagine ocr`` of the unmarked pages with ``run``; CER over them."""
-    imagine("ocr", "--model", run, "others", "--out", read, "--format", "txt,json",
-            cwd=work, env=env)  # fmt: skip
+def read_cer(read: Path, others: Path) -> float:
+    """CER over the unmarked pages of what ``imagine ocr`` wrote into ``read``."""
     errors = characters = 0.0
-    for truth_file in sorted((work / "others").glob("*.gt.txt")):
+    for truth_file in sorted(others.glob("*.gt.txt")):
         truth = truth_file.read_text(encoding="utf-8")
-        found_file = work / read / truth_file.name.replace(".gt.txt", ".txt")
+        found_file = read / truth_file.name.replace(".gt.txt", ".txt")
         found = found_file.read_text(encoding="utf-8") if found_file.is_file() else ""
         errors += cer(truth, found) * len(truth)
         characters += len(truth)
@@ -295,31 +265,26 @@ def one_document(doc: Document, how: str, work: Path, args: argparse.Namespace, 
     for page in pages[1:]:
         for suffix in (".png", ".gt.txt"):
             shutil.copy(page.with_name(page.stem + suffix), others / (page.stem + suffix))
-    start = time.perf_counter()
-    synth_and_train(work, env, args.pages, args.steps, "run", extra)
-    minutes = (time.perf_counter() - start) / 60
-    rounds = [read_cer(work, env, "run", "read0")]
-    for round_ in range(1, args.self_train + 1):
-        self_train_round(work, env, args, extra, round_)
-        rounds.append(read_cer(work, env, f"run{round_}", f"read{round_}"))
-    total = (time.perf_counter() - start) / 60
+    minutes = fewshot(work, env, args, extra)
+    fs = work / "fs"
+    rounds = [read_cer(fs / f"read{r}", others) for r in range(args.self_train + 1)]
     characters = unseen = 0.0
     marked = normalise_text(pages[0].with_suffix(".gt.txt").read_text(encoding="utf-8"))
     for truth_file in sorted(others.glob("*.gt.txt")):
         truth = truth_file.read_text(encoding="utf-8")
         unseen += heldout.unseen_floor(marked, normalise_text(truth)) * len(truth)
         characters += len(truth)
-    metrics = json.loads((work / "run" / "metrics.json").read_text())
+    metrics = json.loads((fs / "round0" / "metrics.json").read_text())
     return {
         "doc": doc.name + (" (tuned on)" if getattr(doc, "tuned", False) else ""),
         "marks": f"{how} ({count} boxes)",
         "CER": rounds[0],
         "CER after each self-training round": rounds[1:],
-        "minutes with self-training": total,
+        "minutes with self-training": minutes[-1],
         "floor (unseen on the marked page)": unseen / max(characters, 1),
         "run CER (synthetic held-out)": metrics.get("CER"),
-        "confidence": confidence_estimate(work / "read0"),
-        "minutes": minutes,
+        "confidence": confidence_estimate(fs / "read0"),
+        "minutes": minutes[0],
         "tesseract": tesseract_cer(sorted(others.glob("*.png")), doc.tesseract),
         "tesseract model": doc.tesseract,
         "load": f"{load:.1f} → {os.getloadavg()[0]:.1f}",
@@ -341,7 +306,9 @@ def main() -> None:
     parser.add_argument("--resolution", type=float, default=1.0, help="page and type size factor")
     parser.add_argument("--degradations", default=DEGRADATIONS, help="the demo's degradation steps")
     parser.add_argument("--keep", type=Path, help="keep every document's folder here")
-    parser.add_argument("--self-train", type=int, default=0, help="rounds of self-training")
+    parser.add_argument(
+        "--self-train", type=int, default=2, help="imagine fewshot --rounds (2, its default)"
+    )
     parser.add_argument("--keep-score", type=float, default=0.8, help="self-training's marks")
     parser.add_argument("--round-steps", type=int, default=400, help="steps per round")
     args, extra = parser.parse_known_args()
