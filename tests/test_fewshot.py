@@ -42,6 +42,28 @@ def test_only_glyphs_read_with_confidence_become_marks(tmp_path):
     assert (marked / "read_p1.png").read_bytes() == (pages / "p1.png").read_bytes()
 
 
+def test_a_glyph_read_at_another_size_than_its_marks_is_not_kept(tmp_path):
+    """With --size-tolerance, a confident glyph twice as wide as its character's marked
+    box (a wide m read as n) stays out; one of the marked size goes in."""
+    from imagine_plugins.fewshot.marks import marked_sizes
+
+    pages, read, marked, user = (tmp_path / n for n in ("pages", "read", "marked", "user"))
+    for folder in (pages, read, marked, user):
+        folder.mkdir()
+    page(user, "p0", ["a", "b", "c"], size=(200, 80))  # 11 x 17 px boxes
+    sizes = marked_sizes(user)
+    assert sizes["a"] == pytest.approx((11.0, 17.0))
+    page(pages, "p1", ["a", "b"], size=(200, 80))
+    (pages / "p1.xml").unlink()
+    _read_page(read, pages / "p1.png", [0.9, 0.9])
+    data = json.loads((read / "p1.json").read_text())
+    data["glyphs"][1]["box"] = [20, 6, 42, 23]  # b, 22 px wide
+    (read / "p1.json").write_text(json.dumps(data))
+    assert write_marks(read, marked, 0.8, sizes, tolerance=0.3).marks == 1
+    assert [b.label for b in parse_voc(marked / "read_p1.xml").boxes] == ["a"]
+    assert write_marks(read, tmp_path / "all", 0.8).marks == 2  # tolerance 0: no check
+
+
 def test_a_page_read_with_no_confident_glyph_is_left_out(tmp_path):
     pages, read, marked = tmp_path / "pages", tmp_path / "read", tmp_path / "marked"
     for folder in (pages, read, marked):

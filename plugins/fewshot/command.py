@@ -42,6 +42,11 @@ class FewShot(Command):
             "--keep-score", type=float, default=0.8,
             help="glyphs read at least this sure become marks (0.8)",
         )  # fmt: skip
+        parser.add_argument(
+            "--size-tolerance", type=float, default=0.0,
+            help="also keep only glyphs within this fraction of their character's marked "
+            "width and height (0: off)",
+        )  # fmt: skip
         parser.add_argument("--steps", type=int, default=1000, help="round 0's steps (1000)")
         parser.add_argument("--round-steps", type=int, default=400, help="later rounds' (400)")
         parser.add_argument("--synth-pages", type=int, default=200, help="composed pages (200)")
@@ -81,9 +86,10 @@ def _check(args: argparse.Namespace) -> None:
                 "round would read the recipe's own files as pages",
                 where="--out", fix="choose a folder outside the pages' folder",
             )  # fmt: skip
-    if args.rounds < 0 or not 0.0 < args.keep_score <= 1.0:
+    if args.rounds < 0 or not 0.0 < args.keep_score <= 1.0 or args.size_tolerance < 0:
         raise ImagineError(
-            "--rounds must be 0 or more and --keep-score in (0, 1]", where="imagine fewshot"
+            "--rounds and --size-tolerance must be 0 or more, --keep-score in (0, 1]",
+            where="imagine fewshot",
         )
 
 
@@ -94,7 +100,7 @@ def _round_zero(args: argparse.Namespace) -> dict:
 
 
 def _self_training_round(args: argparse.Namespace, round_: int) -> dict:
-    from imagine_plugins.fewshot.marks import Kept, write_marks
+    from imagine_plugins.fewshot.marks import Kept, marked_sizes, write_marks
 
     last = args.out / f"round{round_ - 1}"
     reading = _read(args, last, args.out / f"read{round_ - 1}")
@@ -104,7 +110,8 @@ def _self_training_round(args: argparse.Namespace, round_: int) -> dict:
     else:
         shutil.rmtree(marked, ignore_errors=True)  # the recipe's own folder, made again
         shutil.copytree(args.marked, marked)
-        kept = write_marks(reading, marked, args.keep_score)
+        sizes = marked_sizes(args.marked) if args.size_tolerance else None
+        kept = write_marks(reading, marked, args.keep_score, sizes, args.size_tolerance)
         err.print(
             f"round {round_}: {kept.marks} of {kept.glyphs} glyphs read at score >= "
             f"{args.keep_score} become marks, on {kept.pages} page(s)"

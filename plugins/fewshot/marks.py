@@ -25,9 +25,48 @@ class Kept:
         return self.score_sum / self.glyphs if self.glyphs else 0.0
 
 
-def write_marks(read: Path, out: Path, keep_score: float) -> Kept:
+Sizes = dict[str, tuple[float, float]]
+
+
+def marked_sizes(marked: Path) -> Sizes:
+    """The median width and height of each character's boxes on the user's marked pages
+    (read by whichever plugin reads LabelImg folders)."""
+    from statistics import median
+
+    from imagine_core.api import make
+
+    record = get_plugins().registry.get(
+        "dataset_reader", "labelimg_input_reader", where="imagine fewshot"
+    )
+    reader = make(record, record.config_type(input_path=[str(marked)]))
+    sizes: dict[str, list[tuple[float, float]]] = {}
+    for item in reader.items():
+        for box in reader.parse(item).boxes:
+            if not box.ignore:
+                sizes.setdefault(box.label, []).append((box.xmax - box.xmin, box.ymax - box.ymin))
+    return {
+        label: (median(w for w, _ in found), median(h for _, h in found))
+        for label, found in sizes.items()
+    }
+
+
+def _consistent(glyph: dict, sizes: Sizes, tolerance: float) -> bool:
+    """Whether a glyph read is the size of that character's marked boxes (within
+    ``tolerance``, a fraction; 0 takes every glyph): a wide ``m`` read as ``n`` with
+    confidence is not an ``n`` to learn from."""
+    if not tolerance or glyph["char"] not in sizes:
+        return True
+    x0, y0, x1, y1 = glyph["box"]
+    width, height = sizes[glyph["char"]]
+    return abs((x1 - x0) / width - 1) <= tolerance and abs((y1 - y0) / height - 1) <= tolerance
+
+
+def write_marks(
+    read: Path, out: Path, keep_score: float, sizes: Sizes | None = None, tolerance: float = 0.0
+) -> Kept:
     """For every page ``imagine ocr`` read into ``read`` (its JSON), a copy of the page
-    image in ``out`` with LabelImg XML of the glyphs scored at least ``keep_score``.
+    image in ``out`` with LabelImg XML of the glyphs scored at least ``keep_score`` (and,
+    with ``tolerance``, the size of their character's marked boxes in ``sizes``).
     Pages inside a multi-page file are left out (LabelImg opens a file's first page)."""
     writer = instantiate(get_plugins().registry.get("dataset_writer", "labelimg"), None, None)
     kept = Kept()
@@ -37,7 +76,11 @@ def write_marks(read: Path, out: Path, keep_score: float) -> Kept:
         if not image.is_file() or image.stem != found.stem:
             continue
         glyphs = page["glyphs"]
-        boxes = [Box(*g["box"], label=g["char"]) for g in glyphs if g["score"] >= keep_score]
+        boxes = [
+            Box(*g["box"], label=g["char"])
+            for g in glyphs
+            if g["score"] >= keep_score and _consistent(g, sizes or {}, tolerance)
+        ]
         kept.glyphs += len(glyphs)
         kept.score_sum += sum(g["score"] for g in glyphs)
         if not boxes:
