@@ -194,15 +194,12 @@ def fewshot(work: Path, env: dict[str, str], args: argparse.Namespace, extra) ->
 
 
 def confidence_estimate(read: Path) -> dict[str, float]:
-    """What the reading itself says of its errors, with no ground truth: the mean of
-    (1 - score) over the glyphs read, and the share of glyphs marked uncertain."""
-    scores, uncertain = [], 0
-    for found in read.glob("*.json"):
-        for glyph in json.loads(found.read_text(encoding="utf-8"))["glyphs"]:
-            scores.append(glyph["score"])
-            uncertain += bool(glyph["uncertain"])
-    count = max(len(scores), 1)
-    return {"1 - mean score": 1 - sum(scores) / count, "uncertain": uncertain / count}
+    """What the reading itself says of its errors, with no ground truth (what `imagine
+    fewshot` prints): 1 - the mean glyph score, and the share marked uncertain."""
+    from imagine_plugins.fewshot.marks import confidence
+
+    mean, uncertain = confidence(read)
+    return {"1 - mean score": 1 - mean, "uncertain": uncertain}
 
 
 def read_cer(read: Path, others: Path) -> float:

@@ -102,6 +102,8 @@ def words(doc: Document) -> list[str]:
 
 
 def _lines(all_words: list[str], start: int, font, width: float, count: int) -> list[str]:
+    """Greedy line filling, written here again on purpose: nothing of these pages may
+    come from imagine's own renderers (plugins/datatools/demo/render.py)."""
     lines, current, i = [], "", start
     while len(lines) < count:
         word = all_words[i % len(all_words)]
