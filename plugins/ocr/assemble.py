@@ -208,6 +208,7 @@ class Spacing:
 
 
 WIDEST = 1.5  # gaps are capped at this many line heights before they are split
+RARE = 0.03  # an upper group of fewer gaps than this is strays, not word spaces
 
 
 def page_spacing(lines: list[list[Glyph]]) -> Spacing:
@@ -216,6 +217,11 @@ def page_spacing(lines: list[list[Glyph]]) -> Spacing:
     # any other; uncapped, one such gap would be a group of its own for Otsu's split.
     pooled = np.minimum(pooled, WIDEST)
     threshold, separation = otsu(pooled)
+    wide = pooled > threshold
+    if 0 < wide.mean() < RARE:
+        # So few gaps above the split are strays (false detections in a margin), not the
+        # page's word spaces: those are split from the letter gaps among the rest.
+        threshold, separation = otsu(pooled[~wide])
     if separation < SEPARATION:
         threshold = FALLBACK_SPACE
     letters = pooled[pooled <= threshold]
