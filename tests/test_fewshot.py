@@ -64,6 +64,17 @@ def test_a_glyph_read_at_another_size_than_its_marks_is_not_kept(tmp_path):
     assert write_marks(read, tmp_path / "all", 0.8).marks == 2  # tolerance 0: no check
 
 
+def test_a_page_the_user_marked_is_not_marked_again(tmp_path):
+    pages, read, marked = tmp_path / "pages", tmp_path / "read", tmp_path / "marked"
+    for folder in (pages, read, marked):
+        folder.mkdir()
+    page(pages, "p0", ["a", "b"], size=(200, 80))
+    page(marked, "p0", ["a", "b"], size=(200, 80))  # the same page, marked by the user
+    _read_page(read, pages / "p0.png", [0.9, 0.9])
+    assert write_marks(read, marked, 0.8).pages == 0
+    assert sorted(p.name for p in marked.iterdir()) == ["p0.png", "p0.xml"]
+
+
 def test_a_page_read_with_no_confident_glyph_is_left_out(tmp_path):
     pages, read, marked = tmp_path / "pages", tmp_path / "read", tmp_path / "marked"
     for folder in (pages, read, marked):

@@ -67,13 +67,14 @@ def write_marks(
     """For every page ``imagine ocr`` read into ``read`` (its JSON), a copy of the page
     image in ``out`` with LabelImg XML of the glyphs scored at least ``keep_score`` (and,
     with ``tolerance``, the size of their character's marked boxes in ``sizes``).
-    Pages inside a multi-page file are left out (LabelImg opens a file's first page)."""
+    Pages inside a multi-page file are left out (LabelImg opens a file's first page), and
+    so is a page the user marked (the same image under its name in ``out``)."""
     writer = instantiate(get_plugins().registry.get("dataset_writer", "labelimg"), None, None)
     kept = Kept()
     for found in sorted(read.glob("*.json")):
         page = json.loads(found.read_text(encoding="utf-8"))
         image = Path(page["image"] or "")
-        if not image.is_file() or image.stem != found.stem:
+        if not image.is_file() or image.stem != found.stem or _marked_already(image, out):
             continue
         glyphs = page["glyphs"]
         boxes = [
@@ -92,6 +93,12 @@ def write_marks(
         kept.marks += len(boxes)
         kept.pages += 1
     return kept
+
+
+def _marked_already(image: Path, out: Path) -> bool:
+    """Whether the user's marked pages (copied into ``out``) hold this very image."""
+    theirs = out / image.name
+    return theirs.is_file() and theirs.read_bytes() == image.read_bytes()
 
 
 def confidence(read: Path) -> tuple[float, float]:
