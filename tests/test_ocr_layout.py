@@ -148,3 +148,22 @@ def test_a_few_wide_gaps_do_not_swallow_the_spaces_of_the_page():
     lines = [line for region in LineAssembler().assemble(glyphs) for line in region.lines]
     assert len(lines) == 28
     assert all(len(line.words) >= 4 for line in lines)
+
+
+def _gapped_line(top: float, gaps: list[float]) -> list[Glyph]:
+    """Glyphs 10 wide and 20 high with these gaps (in line heights) between them."""
+    glyphs, x = [], 0.0
+    for gap in [*gaps, 0.0]:
+        glyphs.append(Glyph((x, top, x + 10.0, top + 20.0), "a", 0.9))
+        x += 10.0 + gap * 20.0
+    return glyphs
+
+
+def test_evenly_spread_gaps_make_no_spaces():
+    """Gaps spread evenly up to 0.2 line heights are one group: no word spaces."""
+    rng = np.random.default_rng(1)
+    glyphs = []
+    for row in range(20):
+        glyphs += _gapped_line(row * 40.0, list(rng.uniform(0.02, 0.2, 29)))
+    lines = [line for region in LineAssembler().assemble(glyphs) for line in region.lines]
+    assert [len(line.words) for line in lines] == [1] * 20
