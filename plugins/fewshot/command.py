@@ -37,7 +37,7 @@ class FewShot(Command):
             "--out", type=Path, required=True,
             help="the recipe's folder, a subfolder per step; the same command resumes there",
         )  # fmt: skip
-        parser.add_argument("--rounds", type=int, default=2, help="self-training rounds (2)")
+        parser.add_argument("--rounds", type=int, default=1, help="self-training rounds (1)")
         parser.add_argument(
             "--keep-score", type=float, default=0.8,
             help="glyphs read at least this sure become marks (0.8)",
@@ -78,7 +78,7 @@ def _check(args: argparse.Namespace) -> None:
         )  # fmt: skip
     for page in args.pages:
         if not page.exists():
-            raise ImagineError(f"{page} does not exist", where="PAGES")
+            raise ImagineError(f"{page} does not exist", where="PAGES", fix="check the path")
         folder = page.resolve() if page.is_dir() else page.resolve().parent
         if args.out.resolve().is_relative_to(folder):
             raise ImagineError(

@@ -2,7 +2,7 @@
 
     python tests/benchmarks/bench_fewshot.py [--set heldout|classic] [--docs NAME,…]
         [--marks one,all] [--pages 200] [--steps 1000] [--keep DIR]
-        [--self-train 2] [--keep-score 0.8] [--round-steps 400] [--resolution 1]
+        [--self-train 1] [--keep-score 0.8] [--round-steps 400] [--resolution 1]
         [--degradations …] [extra `imagine run` overrides …]
 
 ``--set heldout`` (the default) is the eight documents of heldout.py: pages made by code
@@ -304,7 +304,7 @@ def main() -> None:
     parser.add_argument("--degradations", default=DEGRADATIONS, help="the demo's degradation steps")
     parser.add_argument("--keep", type=Path, help="keep every document's folder here")
     parser.add_argument(
-        "--self-train", type=int, default=2, help="imagine fewshot --rounds (2, its default)"
+        "--self-train", type=int, default=1, help="imagine fewshot --rounds (1, its default)"
     )
     parser.add_argument("--keep-score", type=float, default=0.8, help="self-training's marks")
     parser.add_argument("--round-steps", type=int, default=400, help="steps per round")
