@@ -93,6 +93,21 @@ def test_out_inside_the_pages_folder_is_refused(tmp_path):
     assert result.code == 2 and "--out" in result.err and "Traceback" not in result.err
 
 
+def test_out_beside_pages_given_as_files_is_fine(tmp_path):
+    """Pages named one by one are read alone: --out beside them reads as no page."""
+    import argparse
+
+    from imagine_plugins.fewshot.command import _check
+
+    (tmp_path / "marked").mkdir()
+    page(tmp_path, "p1", ["a"], size=(200, 80))
+    args = argparse.Namespace(
+        marked=tmp_path / "marked", pages=[tmp_path / "p1.png"], out=tmp_path / "fs",
+        rounds=1, keep_score=0.8, size_tolerance=0.0,
+    )  # fmt: skip
+    _check(args)  # no error
+
+
 TINY_RUN = [
     "--set", "batch_size=2",
     "--set", "model.ssd.image_resizer.fixed_shape_resizer.height=64",

@@ -79,10 +79,10 @@ def _check(args: argparse.Namespace) -> None:
     for page in args.pages:
         if not page.exists():
             raise ImagineError(f"{page} does not exist", where="PAGES", fix="check the path")
-        folder = page.resolve() if page.is_dir() else page.resolve().parent
-        if args.out.resolve().is_relative_to(folder):
+        # Only a folder of pages is read whole: --out inside one would be read as pages.
+        if page.is_dir() and args.out.resolve().is_relative_to(page.resolve()):
             raise ImagineError(
-                f"--out {args.out} is inside {folder}, which holds the pages: the next "
+                f"--out {args.out} is inside {page}, which holds the pages: the next "
                 "round would read the recipe's own files as pages",
                 where="--out", fix="choose a folder outside the pages' folder",
             )  # fmt: skip

@@ -18,11 +18,6 @@ class Kept:
     marks: int = 0
     glyphs: int = 0
     pages: int = 0
-    score_sum: float = 0.0
-
-    @property
-    def mean_score(self) -> float:
-        return self.score_sum / self.glyphs if self.glyphs else 0.0
 
 
 Sizes = dict[str, tuple[float, float]]
@@ -83,7 +78,6 @@ def write_marks(
             if g["score"] >= keep_score and _consistent(g, sizes or {}, tolerance)
         ]
         kept.glyphs += len(glyphs)
-        kept.score_sum += sum(g["score"] for g in glyphs)
         if not boxes:
             continue
         name = f"read_{image.name}"  # never the name of one of the user's marked pages

@@ -66,9 +66,11 @@ def _fine_tune(detector: Any, train_config: Any, label_map: LabelMap) -> None:
         )
     items = detector.checkpoint_items()
     what = f"{kind} checkpoint"
+    earlier = LabelMap.read(earlier_labels) if earlier_labels is not None else None
+    other_characters = kind == "detection" and earlier is not None and earlier.ids != label_map.ids
     if kind == "classification":
         items = {"model": tf.train.Checkpoint(backbone=items["model"].backbone)}
-    elif earlier_labels is not None and LabelMap.read(earlier_labels).ids != label_map.ids:
+    elif other_characters:
         if not hasattr(detector, "fine_tune_items"):
             raise ImagineError(
                 "the checkpoint was trained on other characters and this model cannot "
@@ -78,11 +80,10 @@ def _fine_tune(detector: Any, train_config: Any, label_map: LabelMap) -> None:
                 "or the same label map",
             )
         items = detector.fine_tune_items()
-        what = "detection checkpoint (other characters: its class head starts afresh)"
     try:
         tf.train.Checkpoint(**items).read(path).expect_partial()
-        if what.endswith("afresh)"):
-            what = _carry_classes(detector, path, LabelMap.read(earlier_labels), label_map)
+        if other_characters:
+            what = _carry_classes(detector, path, earlier, label_map)
     except (tf.errors.OpError, ValueError) as exc:
         raise ImagineError(
             f"cannot load the checkpoint: {exc}", where="train_config.fine_tune_checkpoint"
