@@ -167,3 +167,17 @@ def test_evenly_spread_gaps_make_no_spaces():
         glyphs += _gapped_line(row * 40.0, list(rng.uniform(0.02, 0.2, 29)))
     lines = [line for region in LineAssembler().assemble(glyphs) for line in region.lines]
     assert [len(line.words) for line in lines] == [1] * 20
+
+
+def test_word_spaces_survive_boxes_larger_than_the_ink():
+    """A detector's boxes overlap their neighbours (letter gaps 0) and leave word gaps of
+    0.18 line heights; on a third of the lines a missed glyph leaves a gap of 0.7. The
+    word gaps are still a sixth of the gaps: every line keeps its five word spaces."""
+    glyphs = []
+    for row in range(24):
+        gaps = [0.18 if i % 6 == 5 else 0.0 for i in range(35)]
+        if row % 3 == 0:
+            gaps[8] = 0.7  # a glyph missed inside the second word
+        glyphs += _gapped_line(row * 40.0, gaps)
+    lines = [line for region in LineAssembler().assemble(glyphs) for line in region.lines]
+    assert [len(line.words) - (row % 3 == 0) for row, line in enumerate(lines)] == [6] * 24

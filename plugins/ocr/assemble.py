@@ -27,7 +27,9 @@ BLOCK_GAP = 2.5  # a horizontal gap this many glyph heights (and 2x the usual) s
 BODY = 0.75  # glyphs at least this fraction of the median height carry a line
 RECENT = 3  # a line's band at its growing end is that of its last few body glyphs
 OVERLAP = 0.5  # vertical overlap (of the smaller height) to join a line
-SEPARATION = 0.25  # word gaps must exceed letter gaps by this fraction of the line height
+SEPARATION = 0.25  # word gaps exceeding letter gaps by this fraction of the line height …
+MIN_SEPARATION = 0.1  # … or by this much, if they are a share of the gaps words make:
+WORD_SHARE = (0.05, 0.45)  # words of 2 to 20 letters on average
 FALLBACK_SPACE = 0.3  # when no gap statistics decide: a gap over 0.3 line heights
 MIN_GAPS = 3  # letter gaps a line needs to adjust the page's word-space threshold
 
@@ -208,10 +210,15 @@ class Spacing:
 
 
 WIDEST = 1.5  # gaps are capped at this many line heights before they are split
-RARE = 0.03  # an upper group of fewer gaps than this is strays, not word spaces
+RARE = 0.08  # an upper group of fewer gaps than this is strays or missed glyphs, not words
 
 
 def page_spacing(lines: list[list[Glyph]]) -> Spacing:
+    """The page's word-space threshold: Otsu's split of all its gaps, where the split is
+    one of word gaps from letter gaps. A detector's boxes are a little larger than the ink,
+    so every gap shrinks (letter gaps to nothing) and the separation with it: the split
+    counts when it separates by ``SEPARATION``, or by ``MIN_SEPARATION`` with a share of
+    the gaps words make (evenly spread gaps split in halves, not so)."""
     pooled = np.concatenate([_gaps(_ordered(line)) for line in lines] or [np.zeros(0)])
     # A gap of many line heights (a stray glyph far along the line) is a word gap like
     # any other; uncapped, one such gap would be a group of its own for Otsu's split.
@@ -219,10 +226,12 @@ def page_spacing(lines: list[list[Glyph]]) -> Spacing:
     threshold, separation = otsu(pooled)
     wide = pooled > threshold
     if 0 < wide.mean() < RARE:
-        # So few gaps above the split are strays (false detections in a margin), not the
-        # page's word spaces: those are split from the letter gaps among the rest.
+        # Too few gaps above the split for the page's word spaces: they are strays (false
+        # detections in a margin) or missed glyphs. Words are split from letters below them.
         threshold, separation = otsu(pooled[~wide])
-    if separation < SEPARATION:
+    share = float((pooled > threshold).mean()) if len(pooled) else 0.0
+    words = WORD_SHARE[0] <= share <= WORD_SHARE[1] and separation >= MIN_SEPARATION
+    if separation < SEPARATION and not words:
         threshold = FALLBACK_SPACE
     letters = pooled[pooled <= threshold]
     return Spacing(threshold, float(np.median(letters)) if len(letters) else 0.0)
