@@ -108,6 +108,34 @@ def test_out_beside_pages_given_as_files_is_fine(tmp_path):
     _check(args)  # no error
 
 
+def _lines(folder: Path, name: str, lines: list[list[float]]) -> None:
+    """What `imagine ocr --format json` writes: glyphs on numbered lines, with scores."""
+    glyphs = [
+        {"char": "a", "box": [0, 0, 1, 1], "score": s, "uncertain": False, "region": 0,
+         "line": n}
+        for n, scores in enumerate(lines) for s in scores
+    ]  # fmt: skip
+    data = {"image": f"{name}.png", "width": 9, "height": 9, "glyphs": glyphs}
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_the_estimate_carries_the_composed_pages_score_error_relation_over(tmp_path):
+    """ATC: 2 of the composed pages' 10 glyphs lie under 0.5 and their CER is 20%, so the
+    threshold is 0.5; the document's glyphs under 0.5 (3 of 6) make the estimate, 50% —
+    not the composed pages' 20% — and the line read least surely is named first."""
+    from imagine_plugins.fewshot.estimate import estimate
+
+    _lines(tmp_path / "composed", "c", [[0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.9, 0.95, 1.0]])
+    _lines(tmp_path / "document", "page1", [[0.9, 0.4, 0.95], [0.2, 0.3, 0.99]])
+    found = estimate(tmp_path / "composed", 0.2, tmp_path / "document")
+    assert found.threshold == 0.5
+    assert found.cer == pytest.approx(0.5)
+    assert found.doubtful_lines[0] == ("page1", "line 2", pytest.approx(2 / 3))
+    assert estimate(tmp_path / "composed", 0.0, tmp_path / "document").cer == 0.0
+    assert estimate(tmp_path / "composed", 1.0, tmp_path / "document").cer == 1.0
+
+
 TINY_RUN = [
     "--set", "batch_size=2",
     "--set", "model.ssd.image_resizer.fixed_shape_resizer.height=64",
@@ -137,6 +165,9 @@ def test_the_recipe_runs_its_rounds_and_resumes(tmp_path):
     assert list((fs / "marked1").glob("read_p1.xml"))  # the page read became marks
     assert (fs / "read1" / "p1.txt").is_file()
     assert "marks added" in result.out and "mean confidence" in result.out
+    assert "expected CER on these pages" in result.out and "check first: p1" in result.out
+    estimate = json.loads((fs / "estimate1.json").read_text())
+    assert 0.0 <= estimate["cer"] <= 1.0 and estimate["glyphs"] > 0
     again = run_imagine(*args, cwd=tmp_path)
     assert again.code == 0, again.err[-3000:]
     assert "imagine run" not in again.err and "imagine data" not in again.err  # all done

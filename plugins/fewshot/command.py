@@ -66,7 +66,8 @@ class FewShot(Command):
         last = args.out / f"round{args.rounds}"
         reading = _read(args, last, args.out / f"read{args.rounds}")
         _show(rows, reading)
-        out.print(f"model: {last}\npages read with it: {args.out / f'read{args.rounds}'}")
+        _show_estimate(args, last, reading)
+        out.print(f"model: {last}\npages read with it: {reading}")
         return 0
 
 
@@ -144,9 +145,10 @@ def _train(args: argparse.Namespace, synth: Path, run: Path, steps: int, more: l
     (run / DONE).touch()
 
 
-def _read(args: argparse.Namespace, run: Path, read: Path) -> Path:
+def _read(args: argparse.Namespace, run: Path, read: Path, pages: list | None = None) -> Path:
     if not (read / DONE).is_file():
-        _imagine("ocr", "--model", str(run), *map(str, args.pages), "--out", str(read),
+        pages = args.pages if pages is None else pages
+        _imagine("ocr", "--model", str(run), *map(str, pages), "--out", str(read),
                  "--format", "txt,json")  # fmt: skip
         (read / DONE).touch()
     return read
@@ -195,3 +197,25 @@ def _show(rows: list[dict], reading: Path) -> None:
         f"the last model read the pages with mean confidence {mean:.3f}; "
         f"{uncertain:.1%} of the glyphs are marked uncertain"
     )
+
+
+def _show_estimate(args: argparse.Namespace, last: Path, reading: Path) -> None:
+    """The CER to expect on the document's pages (``estimate``: ATC), from the last model's
+    reading of round 0's composed held-out pages, and the lines to correct first."""
+    from imagine_plugins.fewshot.estimate import composed_cer, estimate
+
+    composed = args.out / "synth0" / "eval"
+    if not composed.is_dir():
+        err.print("no composed held-out pages (synth0/eval): no estimate for the document")
+        return
+    read = _read(args, last, args.out / f"readeval{args.rounds}", [composed])
+    cer = composed_cer(read, composed)
+    found = estimate(read, cer, reading)
+    (args.out / f"estimate{args.rounds}.json").write_text(json.dumps(asdict(found), indent=1))
+    out.print(
+        f"expected CER on these pages: [bold]{found.cer:.1%}[/bold] (the share of glyphs read "
+        f"under score {found.threshold:.2f}, the score under which the composed held-out "
+        f"pages' share equals their CER, {cer:.1%})"
+    )
+    for page, line, share in found.doubtful_lines:
+        out.print(f"  check first: {page} {line} ({share:.0%} of its glyphs under that score)")
