@@ -3,7 +3,7 @@
     python tests/benchmarks/bench_fewshot.py [--set heldout|classic] [--docs NAME,…]
         [--marks one,all] [--pages 200] [--steps 1000] [--keep DIR]
         [--self-train 1] [--keep-score 0.8] [--round-steps 400] [--resolution 1]
-        [--degradations …] [extra `imagine run` overrides …]
+        [--degradations …] [--baseline] [extra `imagine run` overrides …]
 
 ``--set heldout`` (the default) is the eight documents of heldout.py: pages made by code
 that shares nothing with imagine's renderers, in blackletter, a script face, Runic, Gothic,
@@ -28,9 +28,11 @@ It prints, per document and marking: CER on the other pages (round 0, then after
 self-training round) beside its floor (the share of
 their characters that never occur on the marked page, which no model of those marks alone
 can read), the estimate the run showed the user (CER on its synthetic held-out pages),
-minutes from marks to model (synthesis + training), Tesseract's CER on the same pages with
-its best stock model where ``tesseract`` and that language data are installed (`eng` for
-scripts it has no model of), and the machine's load before and after.
+the CER `imagine fewshot` told the user to expect of its last model (docs/data.md),
+minutes from marks to model (synthesis + training; with ``--baseline`` also as a ratio
+to the default `imagine run` timed first in the same benchmark run), Tesseract's CER on
+the same pages with its best stock model where ``tesseract`` and that language data are
+installed (`eng` for scripts it has no model of), and the machine's load before and after.
 
 The classic set's pages are 1000x1300 px with 28-30 px type and light degradation.
 ``--resolution 2 --degradations texture,fading,bleed,rotation,lighting,blur,noise,jpeg``
@@ -202,6 +204,22 @@ def confidence_estimate(read: Path) -> dict[str, float]:
     return {"1 - mean score": 1 - mean, "uncertain": uncertain}
 
 
+def shown_estimate(fs: Path, rounds: int) -> float | None:
+    """The CER `imagine fewshot` told the user to expect of the last round's model."""
+    found = fs / f"estimate{rounds}.json"
+    return json.loads(found.read_text())["cer"] if found.is_file() else None
+
+
+def default_run_minutes() -> float:
+    """Minutes of the README's main job (`imagine run` on the demo data, fresh cache):
+    the baseline the few-shot minutes are a ratio to, measured in the same benchmark run."""
+    with tempfile.TemporaryDirectory(prefix="imagine-run-") as tmp:
+        env = {**os.environ, "IMAGINE_CACHE": str(Path(tmp) / "cache")}
+        start = time.time()
+        imagine("run", cwd=Path(tmp), env=env)
+        return (time.time() - start) / 60
+
+
 def read_cer(read: Path, others: Path) -> float:
     """CER over the unmarked pages of what ``imagine ocr`` wrote into ``read``."""
     errors = characters = 0.0
@@ -281,6 +299,7 @@ def one_document(doc: Document, how: str, work: Path, args: argparse.Namespace, 
         "floor (unseen on the marked page)": unseen / max(characters, 1),
         "run CER (synthetic held-out)": metrics.get("CER"),
         "confidence": confidence_estimate(fs / "read0"),
+        "estimate shown (last round)": shown_estimate(fs, args.self_train),
         "minutes": minutes[0],
         "tesseract": tesseract_cer(sorted(others.glob("*.png")), doc.tesseract),
         "tesseract model": doc.tesseract,
@@ -308,7 +327,15 @@ def main() -> None:
     )
     parser.add_argument("--keep-score", type=float, default=0.8, help="self-training's marks")
     parser.add_argument("--round-steps", type=int, default=400, help="steps per round")
+    parser.add_argument(
+        "--baseline", action="store_true",
+        help="first time the default `imagine run` and print each document's minutes as a "
+        "ratio to it",
+    )  # fmt: skip
     args, extra = parser.parse_known_args()
+    baseline = default_run_minutes() if args.baseline else None
+    if baseline is not None:
+        print(f"default `imagine run`: {baseline:.1f} min (load {os.getloadavg()[0]:.1f})")
     documents = heldout.DOCUMENTS if args.set == "heldout" else DOCUMENTS
     chosen = [d for d in documents if not args.docs or d.name in args.docs.split(",")]
     rows = []
@@ -323,6 +350,10 @@ def main() -> None:
                     shutil.copytree(tmp, args.keep / f"{doc.name}-{how}", dirs_exist_ok=True)
             rows.append(row)
             tess = "-" if row["tesseract"] is None else f"{row['tesseract']:.3f}"
+            shown = row["estimate shown (last round)"]
+            ratio = "" if baseline is None else (
+                f" ({row['minutes with self-training'] / baseline:.2f} x the default run)"
+            )  # fmt: skip
             print(
                 f"{row['doc']:24} {row['marks']:18} CER {row['CER']:.3f}  "
                 f"(floor {row['floor (unseen on the marked page)']:.3f})  "
@@ -330,7 +361,8 @@ def main() -> None:
                 f"{row['minutes']:.1f} min  tesseract ({row['tesseract model']}) {tess}  "
                 f"load {row['load']}  self-training rounds "
                 f"{' '.join(f'{c:.3f}' for c in row['CER after each self-training round'])} "
-                f"({row['minutes with self-training']:.1f} min in all)",
+                f"({row['minutes with self-training']:.1f} min in all{ratio}), "
+                f"estimate shown {'-' if shown is None else f'{shown:.3f}'}",
                 flush=True,
             )
     print(json.dumps(rows, indent=1))
