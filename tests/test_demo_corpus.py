@@ -120,3 +120,48 @@ def test_demo_reader_generates_once(tmp_path):
     stamp = (tmp_path / "c" / "corpus.json").stat().st_mtime_ns
     assert len(list(DemoCorpusReader(params).read())) == 1
     assert (tmp_path / "c" / "corpus.json").stat().st_mtime_ns == stamp
+
+
+SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.mark.skipif(not Path(SANS).is_file(), reason="needs fonts-dejavu")
+def test_pages_are_set_in_every_font_and_script_given(tmp_path):
+    """Two fonts, four scripts: each page names its (font, script) in corpus.json, and a
+    Greek page holds Greek letters and no Latin ones, a Cyrillic page Cyrillic."""
+    import json
+
+    folder = write_corpus(
+        tmp_path / "mixed",
+        PageStyle(**SMALL, font=f"{SERIF},{SANS}", scripts="latin,latin-old,greek,cyrillic",
+                  degradations=[]),
+        train=8, eval_=1, seed=0, progress=False,
+    )  # fmt: skip
+    faces = json.loads((folder / "corpus.json").read_text())["faces"]["train"]
+    assert {tuple(face) for face in faces} == {
+        (font, script)
+        for font in (SERIF, SANS)
+        for script in ("latin", "latin-old", "greek", "cyrillic")
+    }
+    for index, (_, script) in enumerate(faces):
+        text = (folder / "train" / f"train_{index:04d}.gt.txt").read_text(encoding="utf-8")
+        letters = {ch for ch in text if ch.isalpha()}
+        latin = {ch for ch in letters if ch.isascii()}
+        if script == "greek":
+            assert not latin and any("α" <= ch <= "ω" for ch in letters)
+        elif script == "cyrillic":
+            assert not latin and any("а" <= ch <= "я" for ch in letters)
+        else:
+            assert latin
+    labels = LabelMap.read(folder / "label_map.pbtxt").names
+    assert "ſ" in labels and "λ" in labels and "л" in labels
+
+
+def test_a_script_no_font_given_draws_is_refused(tmp_path):
+    from imagine_core.api import ImagineError
+
+    with pytest.raises(ImagineError, match="greek"):
+        _corpus(tmp_path / "x", font="pillow-default", scripts="latin,greek")
+    with pytest.raises(ImagineError, match="unknown script"):
+        _corpus(tmp_path / "y", scripts="klingon")

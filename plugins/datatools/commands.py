@@ -114,7 +114,14 @@ class DataDemo(Command):
         parser.add_argument("out", type=Path, help="the output folder")
         parser.add_argument("--train-pages", type=int, help="pages to train on (16)")
         parser.add_argument("--eval-pages", type=int, help="held-out pages (4)")
-        parser.add_argument("--font", help="a .ttf/.otf file (default: DejaVu Serif)")
+        parser.add_argument(
+            "--font", help=".ttf/.otf files, comma-separated, each page set in one "
+            "(default: DejaVu Serif)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--scripts", help="comma list of latin, latin-old (long s), greek, cyrillic: the "
+            "text transliterated, each page in one the font draws (latin)",
+        )  # fmt: skip
         parser.add_argument("--size-range", help="glyph size range in px (18,28)")
         parser.add_argument("--line-spacing", type=float, help="(1.5)")
         parser.add_argument("--columns", type=int, help="(1)")
@@ -143,6 +150,7 @@ class DataDemo(Command):
                 "train_pages",
                 "eval_pages",
                 "font",
+                "scripts",
                 "line_spacing",
                 "columns",
                 "degradations",
@@ -172,7 +180,8 @@ class DataDemo(Command):
         )
         out.print(
             f"demo corpus: {params.train_pages} train and {params.eval_pages} eval pages in "
-            f"{folder} (LabelImg XML, .gt.txt, label_map.pbtxt)",
+            f"{folder} (LabelImg XML, .gt.txt, label_map.pbtxt; each page's font and script "
+            "in corpus.json)",
             markup=False,
         )
         return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 from imagine_core.api import ImagineError, LabelMap, publish_folder, writer_for
 from imagine_plugins.datatools.checks import labels_of
 from imagine_plugins.datatools.demo.degrade import STEPS
-from imagine_plugins.datatools.demo.render import PageStyle, corpus_text, demo_pages
+from imagine_plugins.datatools.demo.render import PageStyle, corpus_text, demo_pages, page_faces
 
 DONE = "corpus.json"
 
@@ -30,6 +30,30 @@ def check_style(style: PageStyle) -> None:
         )
     if style.columns < 1 or style.line_spacing < 1.0:
         raise ImagineError("columns must be >= 1 and line spacing >= 1.0")
+    _check_faces(style)
+
+
+def _check_faces(style: PageStyle) -> None:
+    """Every font loads, every script is known and set by at least one of the fonts."""
+    from imagine_plugins.datatools.demo.fonts import load_font
+    from imagine_plugins.datatools.demo.scripts import SCRIPTS
+
+    scripts = [s.strip() for s in style.scripts.split(",") if s.strip()]
+    unknown = [s for s in scripts if s not in SCRIPTS]
+    if unknown or not scripts:
+        raise ImagineError(
+            f"unknown script(s): {', '.join(unknown) or '(none given)'}",
+            where="--scripts", fix=f"choose from {', '.join(SCRIPTS)}",
+        )  # fmt: skip
+    for font in filter(None, (f.strip() for f in style.font.split(","))):
+        load_font(font, 12)  # says which file is missing or no font
+    pairs = style.faces()
+    unset = [s for s in scripts if not any(script == s for _, script in pairs)]
+    if unset:
+        raise ImagineError(
+            f"no font given draws every letter of: {', '.join(unset)}",
+            where="--font", fix="add a font that has those letters (e.g. DejaVu Serif)",
+        )  # fmt: skip
 
 
 def corpus_key(style: PageStyle, train: int, eval_: int, seed: int) -> str:
@@ -80,8 +104,13 @@ def write_corpus(
     label_map.write(tmp / "label_map.pbtxt")
     for split, split_examples in examples.items():
         writer.write(split_examples, tmp, label_map, split=split)
+    faces = {
+        split: [list(face) for face in page_faces(count, style, split_seed)]
+        for split, (count, split_seed) in pages.items()
+    }
     info = {
         "style": asdict(style),
+        "faces": faces,  # per split, each page's (font, script), in page order
         "train_pages": train,
         "eval_pages": eval_,
         "seed": seed,

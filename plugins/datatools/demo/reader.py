@@ -40,6 +40,7 @@ def style_of(params: Any) -> PageStyle:
         columns=params.columns,
         degradations=parse_degradations(params.degradations),
         strength=params.strength,
+        scripts=params.scripts,
     )
 
 

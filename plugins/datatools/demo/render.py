@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from imagine_core.api import Box, Example, normalise
 from imagine_plugins.datatools.demo.degrade import STEPS, degrade
 from imagine_plugins.datatools.demo.fonts import default_font, load_font
+from imagine_plugins.datatools.demo.scripts import covers, in_script
 
 
 @dataclass
@@ -21,13 +22,20 @@ class PageStyle:
 
     width: int = 768
     height: int = 1024
-    font: str = ""  # a .ttf/.otf path; empty: DejaVu Serif (or Pillow's font)
+    font: str = ""  # .ttf/.otf paths, comma-separated; empty: DejaVu Serif (or Pillow's)
     min_size: int = 18
     max_size: int = 28
     line_spacing: float = 1.5
     columns: int = 1
     degradations: list[str] = field(default_factory=lambda: list(STEPS))
     strength: float = 0.7
+    scripts: str = "latin"  # comma-separated: latin, latin-old, greek, cyrillic
+
+    def faces(self) -> list[tuple[str, str]]:
+        """Every (font, script) pair a page may be set in: the font draws the script."""
+        fonts = [f.strip() for f in self.font.split(",") if f.strip()] or [default_font()]
+        scripts = [s.strip() for s in self.scripts.split(",") if s.strip()]
+        return [(f, s) for f in fonts for s in scripts if s == "latin" or covers(f, s)]
 
 
 def corpus_text() -> str:
@@ -78,7 +86,7 @@ def render_page(
     ascent, descent = font.getmetrics() if hasattr(font, "getmetrics") else (size, size // 4)
     pitch = int((ascent + descent) * style.line_spacing)
     per_column = max(1, (style.height - 2 * margin) // pitch)
-    words = _words(text, start)
+    words = (w if w == "\n" else in_script(w, style.scripts) for w in _words(text, start))
     page = Image.new("L", (style.width, style.height), 255)
     draw = ImageDraw.Draw(page)
     ink = int(rng.integers(0, 60))
@@ -126,9 +134,12 @@ def demo_pages(count: int, style: PageStyle, seed: int, name: str) -> Iterator[t
     """``count`` pages, each with its ground-truth text; the same seed gives the same pages."""
     text = corpus_text()
     rng = np.random.default_rng(seed)
+    faces = page_faces(count, style, seed)
     for index in range(count):
         start = int(rng.integers(0, len(text.split())))
-        data, boxes, page_text = render_page(text, start, style, rng)
+        font, script = faces[index]
+        page_style = replace(style, font=font, scripts=script)
+        data, boxes, page_text = render_page(text, start, page_style, rng)
         filename = f"{name}_{index:04d}.png"
         yield (
             Example(
@@ -141,3 +152,14 @@ def demo_pages(count: int, style: PageStyle, seed: int, name: str) -> Iterator[t
             ),
             page_text,
         )
+
+
+def page_faces(count: int, style: PageStyle, seed: int) -> list[tuple[str, str]]:
+    """The font and script of each of ``count`` pages: chosen in turn from a shuffled
+    list of the pairs (each pair as often as the others), by a generator of their own, so
+    that a one-face corpus is the same pages as before faces could be mixed."""
+    pairs = style.faces()
+    if len(pairs) == 1:
+        return pairs * count
+    order = np.random.default_rng([seed, 1]).permutation(len(pairs))
+    return [pairs[order[i % len(pairs)]] for i in range(count)]
