@@ -187,6 +187,33 @@ class DataDemo(Command):
         return 0
 
 
+class DataFonts(Command):
+    help = "the installed faces that draw a script, by family (as the fonts name them)"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "folders", type=Path, nargs="*",
+            help="folders searched for .ttf/.otf (default: the system's, the user's, "
+            "matplotlib's)",
+        )  # fmt: skip
+        parser.add_argument("--script", default="latin", help="latin (default), latin-old, "
+                            "greek or cyrillic: every letter drawn")  # fmt: skip
+        parser.add_argument("--json", type=Path, help="also write {family: [faces]} here")
+
+    def run(self, args: argparse.Namespace) -> int:
+        import json
+
+        from imagine_plugins.datatools.demo.faces import default_folders, find_faces
+
+        families = find_faces(args.folders or default_folders(), args.script)
+        for name, faces in families.items():
+            out.print(f"{name}: {len(faces)} face(s)", markup=False)
+        out.print(f"{len(families)} famil(ies) draw {args.script}", markup=False)
+        if args.json:
+            args.json.write_text(json.dumps(families, indent=1), encoding="utf-8")
+        return 0
+
+
 class DataSynth(Command):
     help = "compose many training pages from a few marked glyphs (few-shot synthesis)"
 

@@ -21,6 +21,7 @@ def imagine_register(registry):
         ("data.check", commands.DataCheck),
         ("data.convert", commands.DataConvert),
         ("data.demo", commands.DataDemo),
+        ("data.fonts", commands.DataFonts),
         ("data.synth", commands.DataSynth),
     ):
         registry.add(

@@ -12,14 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from imagine_core.api import Command, ImagineError, err, out
-
-DONE = "fewshot.done"  # written into a step's folder when the step finished
+from imagine_plugins.fewshot.steps import DONE
+from imagine_plugins.fewshot.steps import imagine as _imagine
 
 
 class FewShot(Command):
@@ -152,19 +150,6 @@ def _read(args: argparse.Namespace, run: Path, read: Path, pages: list | None = 
                  "--format", "txt,json")  # fmt: skip
         (read / DONE).touch()
     return read
-
-
-def _imagine(*words: str) -> None:
-    """One documented command in its own process, as a user types it."""
-    err.print(f"[bold]imagine {' '.join(words[:2])}[/bold] …")
-    code = subprocess.run([sys.executable, "-m", "imagine_core", *words], check=False).returncode
-    if code:
-        raise ImagineError(
-            f"`imagine {' '.join(words)}` failed (exit {code})",
-            where="imagine fewshot",
-            fix="its message is above; put that right and run the same command again: "
-            "finished steps are kept",
-        )
 
 
 def _row(round_: int, run: Path, kept) -> dict:

@@ -1,0 +1,174 @@
+"""``imagine base-model DIR``: a glyph model of many faces and scripts, trained once, for
+few-shot runs to start from and for reading ordinary print out of the box.
+
+The recipe is documented commands, each resumable: the installed faces are split by
+family into training and held-out families (the few-shot benchmark's test faces are left
+out entirely), ``imagine data demo`` sets the text in the training faces and in the
+held-out ones, ``imagine run`` trains, ``imagine ocr`` reads the held-out families' pages,
+and the CER of each held-out family is printed and kept in ``DIR/figures.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from imagine_core.api import Command, ImagineError, out
+from imagine_plugins.fewshot.steps import done, imagine, mark_done
+
+# The few-shot benchmark's test faces (tests/benchmarks/heldout.py and bench_fewshot.py):
+# a base model that had seen them would make its figures meaningless.
+BENCHMARK_FACES = (
+    "blankenburg", "gotico-antiqua", "kaushanscript", "complutum", "NotoSerifGeorgian",
+    "NotoSansRunic", "NotoSansGothic", "NotoSansGlagolitic", "NotoSansOldItalic",
+)  # fmt: skip
+SCRIPTS = "latin,latin-old,greek,cyrillic"
+EVAL_EVERY = 5  # every fifth family, in name order, is held out for evaluation
+PER_FAMILY = 4  # faces of one family used at most (its weights and slants, spread)
+
+
+class BaseModel(Command):
+    help = (
+        "train the base glyph model: pages set in the installed faces and scripts, "
+        "whole families held out and scored (resumable)"
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("out", type=Path, help="the recipe's folder; run again to resume")
+        parser.add_argument(
+            "--fonts", type=Path, action="append",
+            help="folders searched for .ttf/.otf faces (repeatable; default: the system's, "
+            "the user's and matplotlib's)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--hold-out", help="families held out for evaluation, comma-separated, as the "
+            f"fonts name them (default: every {EVAL_EVERY}th family by name)",
+        )  # fmt: skip
+        parser.add_argument("--scripts", default=SCRIPTS, help=f"({SCRIPTS})")
+        parser.add_argument("--pages", type=int, default=2000, help="training pages (2000)")
+        parser.add_argument("--eval-pages", type=int, default=40, help="per part (40)")
+        parser.add_argument("--steps", type=int, default=20000, help="training steps (20000)")
+        parser.add_argument(
+            "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+            help="an `imagine run` override (repeatable), e.g. --set hardware=gpu",
+        )  # fmt: skip
+
+    def run(self, args: argparse.Namespace) -> int:
+        args.out.mkdir(parents=True, exist_ok=True)
+        faces = _faces(args)
+        _corpus(args, args.out / "corpus", faces["train"], args.pages, seed=0)
+        _corpus(args, args.out / "unseen", faces["held out"], 0, seed=1)
+        run = args.out / "run"
+        if not done(run):
+            imagine("run", "dataset=labelimg", f"data_dir={(args.out / 'corpus').resolve()}",
+                    f"steps={args.steps}", f"hydra.run.dir={run.resolve()}", *args.overrides,
+                    where="imagine base-model")  # fmt: skip
+            mark_done(run)
+        read = args.out / "read"
+        if not done(read):
+            imagine("ocr", "--model", str(run), str(args.out / "unseen" / "eval"), "--out",
+                    str(read), "--format", "txt", where="imagine base-model")  # fmt: skip
+            mark_done(read)
+        _show(args.out, score_families(read, args.out / "unseen", faces["family of"]))
+        return 0
+
+
+def _spread(faces: list[str]) -> list[str]:
+    step = max(1, len(faces) // PER_FAMILY)
+    return faces[::step][:PER_FAMILY]
+
+
+def split_families(
+    families: dict[str, list[str]], hold_out: list[str] | None = None
+) -> dict[str, list[str]]:
+    """Whole families held out for evaluation: those named, else every ``EVAL_EVERY``-th
+    by name."""
+    names = sorted(families)
+    held = set(hold_out or [n for i, n in enumerate(names) if i % EVAL_EVERY == EVAL_EVERY - 1])
+    unknown = held - set(names)
+    if unknown:
+        raise ImagineError(
+            f"no installed face of the famil(ies) {', '.join(sorted(unknown))}",
+            where="--hold-out", fix=f"name some of: {', '.join(names)}",
+        )  # fmt: skip
+    return {
+        "train": [f for name in names if name not in held for f in families[name]],
+        "held out": [f for name in names if name in held for f in families[name]],
+        "held-out families": sorted(held),
+        "family of": {f: name for name in names for f in families[name]},
+    }
+
+
+def _faces(args: argparse.Namespace) -> dict[str, list[str]]:
+    """The training and held-out faces (``faces.json``), from ``imagine data fonts``."""
+    listed = args.out / "faces.json"
+    if listed.is_file():
+        return json.loads(listed.read_text(encoding="utf-8"))
+    found = args.out / "fonts.json"
+    imagine("data", "fonts", *map(str, args.fonts or []), "--json", str(found),
+            where="imagine base-model")  # fmt: skip
+    families = {
+        name: _spread([f for f in faces if not _benchmark_face(f)])
+        for name, faces in json.loads(found.read_text(encoding="utf-8")).items()
+    }
+    held = [n.strip() for n in args.hold_out.split(",")] if args.hold_out else None
+    split = split_families({name: faces for name, faces in families.items() if faces}, held)
+    if not split["train"] or not split["held out"]:
+        raise ImagineError(
+            f"too few font families to train on some and hold out others (need "
+            f"{EVAL_EVERY} at least, or --hold-out)",
+            where="--fonts", fix="install fonts (e.g. fonts-dejavu fonts-noto-core) or name "
+            "folders that hold them",
+        )  # fmt: skip
+    listed.write_text(json.dumps(split, indent=1), encoding="utf-8")
+    out.print(f"{len(split['train'])} faces to train on; held out: "
+              f"{', '.join(split['held-out families'])}")  # fmt: skip
+    return split
+
+
+def _benchmark_face(face: str) -> bool:
+    return any(name.lower() in face.lower() for name in BENCHMARK_FACES)
+
+
+def _corpus(args: argparse.Namespace, folder: Path, faces: list[str], pages: int, seed: int):
+    if (folder / "corpus.json").is_file():  # `imagine data demo` writes it last
+        return
+    imagine("data", "demo", str(folder), "--font", ",".join(faces), "--scripts", args.scripts,
+            "--train-pages", str(pages), "--eval-pages", str(args.eval_pages),
+            "--seed", str(seed), where="imagine base-model")  # fmt: skip
+
+
+def score_families(
+    read: Path, corpus: Path, family_of: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """CER of each held-out family's pages (and script), as the run's CER is scored."""
+    from imagine_core.api import get_plugins, instantiate
+
+    record = get_plugins().registry.get("evaluator", "character_error_rate")
+    faces = json.loads((corpus / "corpus.json").read_text(encoding="utf-8"))["faces"]["eval"]
+    tally: dict[str, list[int]] = {}
+    for index, (face, script) in enumerate(faces):
+        name = f"eval_{index:04d}"
+        found = read / f"{name}.txt"
+        truth = (corpus / "eval" / f"{name}.gt.txt").read_text(encoding="utf-8")
+        text = found.read_text(encoding="utf-8") if found.is_file() else ""
+        score = instantiate(record, None, None).add_text(name, truth, text)
+        for key in (f"{family_of.get(face, Path(face).stem)} ({script})", "all"):
+            counts = tally.setdefault(key, [0, 0])
+            counts[0] += score.errors
+            counts[1] += score.characters
+    return {key: {"CER": e / max(n, 1), "characters": n} for key, (e, n) in tally.items()}
+
+
+def _show(folder: Path, figures: dict[str, dict[str, float]]) -> None:
+    from rich.table import Table
+
+    (folder / "figures.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    table = Table(title="base model on held-out families")
+    for column in ("family (script)", "characters", "CER"):
+        table.add_column(column, justify="right")
+    for key, row in sorted(figures.items(), key=lambda item: -item[1]["CER"]):
+        table.add_row(key, str(row["characters"]), f"{row['CER']:.2%}")
+    out.print(table)
+    out.print(f"model: {folder / 'run'}")
