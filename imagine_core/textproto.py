@@ -13,20 +13,24 @@ from pathlib import Path
 from google.protobuf import descriptor_pool, text_format
 from google.protobuf.message import Message
 
-from imagine_core.errors import ConfigError, did_you_mean
+from imagine_core.errors import ConfigError, DataError, did_you_mean
 
 
 def read(path: str | Path) -> str:
-    """A text file's contents; a missing or unreadable file is one ConfigError."""
+    """A text file's contents; a missing or unreadable file is one ConfigError. Only a
+    regular file of at most ``TEXT_LIMIT`` is read: a FIFO would block for ever, a
+    device such as /dev/zero fill the memory."""
+    from imagine_core.files import TEXT_LIMIT, read_text
+
     path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(
             "file not found", where=str(path), fix="check the path (relative to the current folder)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the file: {exc}", where=str(path)) from None
+        )
+    try:
+        return read_text(path, "config file", TEXT_LIMIT)
+    except DataError as exc:
+        raise ConfigError(exc.what, where=exc.where, fix=exc.fix) from None
 
 
 def parse(text: str, message_class: type, source: str) -> Message:

@@ -129,3 +129,20 @@ def test_adding_a_key_the_groups_set_says_drop_the_plus(cli):
     result = cli("config", "show", "+train_config.num_steps=3")
     assert result.code == 2
     assert "drop the '+': train_config.num_steps=3" in result.err
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_config_that_is_no_regular_file_is_refused_not_read(cli, tmp_path, kind):
+    """`imagine config validate` on a FIFO waited for ever, on /dev/zero read until the
+    kernel stopped it."""
+    import os
+
+    path = tmp_path / "c.config"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    result = cli("config", "validate", str(path))
+    assert result.code == 2 and "not a regular file" in result.err
+    assert "Traceback" not in result.err

@@ -110,3 +110,22 @@ DAMAGED_TIFF = (
     "1601870001000000020000001701040001000000100000001c01030001000000010000000000dd0000"
     "000000000000000000000000000000000000"
 )
+
+
+@pytest.mark.timeout(60)
+def test_a_fifo_or_a_symlink_loop_among_the_pages_is_named_not_waited_on(tmp_path):
+    """A named pipe would block the batch for ever; a symlink loop ended in Python's
+    RuntimeError before any page was read. Each is now one page's error."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "x.png").symlink_to(tmp_path / "y.png")
+    (tmp_path / "y.png").symlink_to(tmp_path / "x.png")
+    _gradient("L").save(tmp_path / "good.png")
+    files = page_files([tmp_path])
+    assert sorted(f.name for f in files) == ["good.png", "pipe.png", "x.png", "y.png"]
+    assert len(list(read_pages(tmp_path / "good.png"))) == 1
+    with pytest.raises(ImagineError, match="named pipe"):
+        list(read_pages(tmp_path / "pipe.png"))
+    with pytest.raises(ImagineError, match="symbolic links"):
+        list(read_pages(tmp_path / "x.png"))

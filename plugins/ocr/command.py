@@ -82,8 +82,10 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
 def refuse_source_folder(files: list[Path], out: Path) -> None:
     """An output folder that holds the pages read would put NAME.txt, NAME.json … beside
     files of the user's (a YOLO label is NAME.txt): refused unless --overwrite."""
+    from imagine_plugins.ocr.images import resolved
+
     target = out.resolve()
-    inside = [f for f in files if target == f.resolve().parent or target in f.resolve().parents]
+    inside = [f for f in files if target == resolved(f).parent or target in resolved(f).parents]
     if inside:
         raise ImagineError(
             f"the output folder holds pages being read (e.g. {inside[0]}): outputs named "

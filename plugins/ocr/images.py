@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imagine_core.api import DataError, ImagineError
+from imagine_core.api import IMAGE_LIMIT, DataError, ImagineError, regular_size
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 
@@ -45,8 +45,17 @@ def page_files(inputs: list[Path]) -> list[Path]:
             raise ImagineError("no such file or folder", where=str(item))
     unique: dict[Path, Path] = {}
     for f in files:
-        unique.setdefault(f.resolve(), f)
+        unique.setdefault(resolved(f), f)
     return list(unique.values())
+
+
+def resolved(file: Path) -> Path:
+    """The file a path names, for telling duplicates apart; a symlink loop names none and
+    stays itself (reading it then fails with its own message, the other pages are read)."""
+    try:
+        return file.resolve()
+    except (RuntimeError, OSError):  # RuntimeError: a loop, before Python 3.13
+        return file.absolute()
 
 
 def output_stems(files: list[Path]) -> dict[Path, str]:
@@ -62,8 +71,8 @@ def output_stems(files: list[Path]) -> dict[Path, str]:
         if len(group) == 1:
             stems[group[0]] = stem
             continue
-        common = Path(os.path.commonpath([f.resolve().parent for f in group]))
-        parts = {f: f.resolve().parent.relative_to(common).parts for f in group}
+        common = Path(os.path.commonpath([resolved(f).parent for f in group]))
+        parts = {f: resolved(f).parent.relative_to(common).parts for f in group}
         names = {f: "_".join([*parts[f], stem]) for f in group}
         if len(set(names.values())) < len(group):
             names = {f: f"{names[f]}_{f.suffix.lstrip('.').lower()}" for f in group}
@@ -108,6 +117,8 @@ def read_pages(
     from PIL import Image, ImageOps, ImageSequence
 
     stem = stem or path.stem
+    if data is None:  # a regular file of bounded size: a FIFO would block the whole batch
+        regular_size(path, "page image", IMAGE_LIMIT)
     try:
         with Image.open(path if data is None else io.BytesIO(data)) as img:
             count = getattr(img, "n_frames", 1)

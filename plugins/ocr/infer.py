@@ -200,7 +200,7 @@ def _dataset(
     """Rows of ``infer_worker.Output``, in the order of the inputs."""
     import ray.data as rd
 
-    from imagine_plugins.ocr.images import output_stems
+    from imagine_plugins.ocr.images import output_stems, resolved
     from imagine_plugins.ocr.infer_records import records
     from imagine_plugins.ocr.infer_worker import Item, PageWorker
 
@@ -210,11 +210,11 @@ def _dataset(
     context.target_max_block_size = 64 * 1024  # a page or so per block: spread over workers
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     if kind == "records":
-        sources = [{"source": str(f.resolve())} for f in files]
+        sources = [{"source": str(resolved(f))} for f in files]
         rows = rd.from_items(sources).flat_map(records, num_cpus=0)  # reading takes no core
     else:
         stems = output_stems(files)
-        items = [Item(str(f.resolve()), stem=stems[f]).__dict__ for f in files]
+        items = [Item(str(resolved(f)), stem=stems[f]).__dict__ for f in files]
         rows = rd.from_items(items, override_num_blocks=len(items))
     return rows.map_batches(
         PageWorker,
