@@ -11,6 +11,8 @@ from imagine_core.errors import ConfigError
 from imagine_core.plugins import get_plugins
 
 RESIZER = "model.ssd.image_resizer.fixed_shape_resizer"
+NMS = "model.ssd.post_processing.batch_non_max_suppression"
+COSINE = "train_config.optimizer.adam_optimizer.learning_rate.cosine_decay_learning_rate"
 
 
 @pytest.mark.parametrize(
@@ -24,6 +26,16 @@ RESIZER = "model.ssd.image_resizer.fixed_shape_resizer"
         (f"{RESIZER}.width=0", f"{RESIZER}.width"),
         ("train_config.num_steps=0", "train_config.num_steps"),
         ("~model", "model"),  # nothing to train
+        # Bounds the schema gives (protos/*.proto field options), NaN in any float:
+        ("ocr.tile_size=-5", "ocr.tile_size"),
+        ("train_config.batch_size=1000000000", "train_config.batch_size"),
+        (f"{RESIZER}.height=100000", f"{RESIZER}.height"),
+        (
+            "model.ssd.feature_extractor.depth_multiplier=0",
+            "model.ssd.feature_extractor.depth_multiplier",
+        ),
+        (f"{NMS}.iou_threshold=5", f"{NMS}.iou_threshold"),
+        (f"{COSINE}.warmup_learning_rate=nan", f"{COSINE}.warmup_learning_rate"),
     ],
 )
 def test_a_value_that_cannot_work_is_refused_with_its_path(override, path):

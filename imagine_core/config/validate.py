@@ -6,6 +6,7 @@ import fnmatch
 import glob
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -115,6 +116,59 @@ def path_fields(message: Message, prefix: str = "") -> Iterator[tuple[str, int, 
                 yield from path_fields(item, sub)
 
 
+def out_of_bounds(message: Message, prefix: str = "") -> Iterator[Problem]:
+    """Numbers set outside the bounds their field's options give (``minimum``,
+    ``maximum``, ``above``), and NaN in any float field: refused before anything runs,
+    not minutes into training (or, for a batch of a billion, never)."""
+    for field, value in message.ListFields():
+        path = _join(prefix, field.name)
+        values = list(value) if field.is_repeated else [value]
+        if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
+            if field.message_type.full_name != "google.protobuf.Any":
+                for i, item in enumerate(values):
+                    yield from out_of_bounds(item, f"{path}[{i}]" if field.is_repeated else path)
+            continue
+        for i, number in enumerate(values):
+            where = f"{path}[{i}]" if field.is_repeated else path
+            broken = _bound_broken(field, number)
+            if broken:
+                yield Problem(where, f"{number} is {broken}", f"give a number {_bounds(field)}")
+
+
+def _bound_broken(field: FieldDescriptor, number) -> str | None:
+    if field.cpp_type not in _NUMBERS:
+        return None
+    if number != number:
+        return "not a number (NaN)"
+    options = field.GetOptions()
+    schema = proto_module("options")
+    if options.HasExtension(schema.minimum) and number < options.Extensions[schema.minimum]:
+        return "below the smallest value this field takes"
+    if options.HasExtension(schema.maximum) and number > options.Extensions[schema.maximum]:
+        return "above the largest value this field takes"
+    if options.HasExtension(schema.above) and number <= options.Extensions[schema.above]:
+        return "too small for this field"
+    return None
+
+
+def _bounds(field: FieldDescriptor) -> str:
+    """The field's bounds in words: 'in [0, 1]', 'above 0', 'of at least 1' …"""
+    options, schema = field.GetOptions(), proto_module("options")
+    low = options.Extensions[schema.minimum] if options.HasExtension(schema.minimum) else None
+    high = options.Extensions[schema.maximum] if options.HasExtension(schema.maximum) else None
+    above = options.Extensions[schema.above] if options.HasExtension(schema.above) else None
+    parts = [f"at least {low:g}" if low is not None else "",
+             f"above {above:g}" if above is not None else "",
+             f"at most {high:g}" if high is not None else ""]  # fmt: skip
+    return " and ".join(p for p in parts if p) or "(not NaN)"
+
+
+_NUMBERS = {
+    FieldDescriptor.CPPTYPE_INT32, FieldDescriptor.CPPTYPE_INT64, FieldDescriptor.CPPTYPE_UINT32,
+    FieldDescriptor.CPPTYPE_UINT64, FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE,
+}  # fmt: skip
+
+
 _SHARDED = re.compile(r"^(?P<base>.+)@(?P<n>\d+)$")
 
 
@@ -175,10 +229,23 @@ def validate(
             continue
         if not any(fnmatch.fnmatchcase(leaf, p) for p in patterns):
             report.unread_fields.append(leaf)
+    report.errors.extend(
+        replace(problem, origin=_origin(composed, problem.path))
+        for problem in out_of_bounds(pipeline)
+    )
+    if report.errors:  # building parts from numbers out of bounds fails in their code
+        return pipeline, report
     report.errors.extend(misfits(pipeline, plugins))
     for problems in plugins.call("imagine_check_pipeline", list_of=Problem, pipeline=pipeline):
         report.errors.extend(problems or [])
     return pipeline, report
+
+
+def _origin(composed: Composed, path: str) -> str:
+    """Where a value came from; a short key of the command line (``batch_size=…``) set it
+    when one of those applied names the path."""
+    short = [line for line in composed.applied if line.endswith(f"-> {path}")]
+    return f"command line: {short[-1].split(' -> ')[0]}" if short else composed.origin(path)
 
 
 def misfits(pipeline: Message, plugins: LoadedPlugins) -> Iterator[Problem]:
