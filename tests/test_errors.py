@@ -146,3 +146,12 @@ def test_a_config_that_is_no_regular_file_is_refused_not_read(cli, tmp_path, kin
     result = cli("config", "validate", str(path))
     assert result.code == 2 and "not a regular file" in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("text", ["", "# a comment only\n"])
+def test_a_pipeline_file_that_sets_nothing_is_refused(cli, tmp_path, text):
+    """An empty file was called valid: the defaults would have run in its name."""
+    path = tmp_path / "empty.config"
+    path.write_text(text)
+    result = cli("config", "validate", str(path))
+    assert result.code == 2 and "sets nothing" in result.err

@@ -156,6 +156,13 @@ def _start_from_file(composed: Composed, cfg: DictConfig, path: Path) -> DictCon
     from imagine_core.schema import pipeline_class
 
     base = message_to_dict(read_text_file(path, pipeline_class()))
+    if not base:  # empty, or comments only: the defaults would run in its name
+        raise ConfigError(
+            "the pipeline file sets nothing (empty, or comments only)",
+            where=str(path),
+            fix="give a pipeline.config that sets at least the model, or leave pipeline= "
+            "out to run the defaults",
+        )
     composed.pipeline_file = path
     composed.file_keys = set(base)
     chosen = {o.split("=", 1)[0].lstrip("+~") for o in composed.overrides if "=" in o}
