@@ -207,3 +207,30 @@ def test_valid_boxes_are_never_lost_or_changed(tmp_path_factory, boxes):
     result = Checker("repair").run(LabelImgReader([str(folder)]))
     kept = [(b.label, b.xmin, b.ymin, b.xmax, b.ymax) for b in result.examples[0].boxes]
     assert kept == [(b.label, b.xmin, b.ymin, b.xmax, b.ymax) for b in marked]
+
+
+def test_two_annotation_files_naming_one_image_are_named_not_merged(tmp_path):
+    """b.xml copied from a.xml with its <filename> left at a.png: a.png would train twice
+    and b.png never; the second file is named, and left out where the policy allows."""
+    page(tmp_path, "a", ["a", "b"])
+    page(tmp_path, "b", ["c", "d"])
+    xml = (tmp_path / "b.xml").read_text(encoding="utf-8")
+    (tmp_path / "b.xml").write_text(xml.replace("b.png", "a.png"), encoding="utf-8")
+    with pytest.raises(DataError, match=r"a\.xml describes already") as info:
+        Checker("strict").run(LabelImgReader([str(tmp_path)]))
+    assert info.value.where.endswith("b.xml")
+    result = Checker("skip").run(LabelImgReader([str(tmp_path)]))
+    assert [Path(str(e.image)).name for e in result.examples] == ["a.png"]
+    assert [Path(i.where).name for i in result.issues] == ["b.xml"]
+    (tmp_path / "one").mkdir()
+    page(tmp_path / "one", "a", ["a"])
+    twice = Checker("strict").run(LabelImgReader([str(tmp_path / "one")] * 2))
+    assert len(twice.examples) == 2  # one folder listed twice: oversampling, not a copy
+
+
+def test_the_current_folder_given_as_dot_is_read(tmp_path, monkeypatch):
+    """`imagine data check .` ended in "PosixPath('.') has an empty name"."""
+    page(tmp_path, "a", ["a", "b"])
+    monkeypatch.chdir(tmp_path)
+    result = Checker("strict").run(LabelImgReader(["."]))
+    assert len(result.examples) == 1

@@ -81,6 +81,7 @@ class Checker(ExampleChecker):
         self.policy = policy
         self.label_map = label_map
         self.issues: list[Issue] = []
+        self._described: dict[Path, str] = {}  # image -> the annotation that described it
 
     def _problem(self, where: str, what: str, repairable: bool = False) -> bool:
         """Record a problem; return True when it is to be repaired in place."""
@@ -139,6 +140,7 @@ class Checker(ExampleChecker):
 
     def check(self, example: Example) -> Example | None:
         try:
+            self._once(example)
             example = self._image(example)
             if shown(example.filename) != example.filename:
                 self.issues.append(
@@ -151,6 +153,23 @@ class Checker(ExampleChecker):
             return replace(example, boxes=self._deduplicate(example, boxes))
         except _Skip:
             return None
+
+    def _once(self, example: Example) -> None:
+        """An image two annotation files describe (``b.xml`` naming ``a.png``) would be
+        trained on twice, with either file's boxes, and the other image not at all."""
+        if not isinstance(example.image, Path):
+            return
+        try:
+            image = example.image.resolve()
+        except (OSError, RuntimeError):
+            return  # unreadable: said by _image
+        first = self._described.setdefault(image, example.source)
+        if first != example.source:
+            self._problem(
+                example.source,
+                f"describes {example.image.name}, which {first} describes already "
+                "(a copied file whose <filename> was not changed?)",
+            )
 
     def _image(self, example: Example) -> Example:
         from PIL import Image, UnidentifiedImageError

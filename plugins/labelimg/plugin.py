@@ -76,7 +76,8 @@ def _split_files(
     files: list[Path] = []
     for given in folders:
         folder = Path(given).expanduser()
-        twin = folder.with_name("train" if folder.name == "eval" else "eval")
+        folder = folder if folder.name else folder.resolve()  # `.`: the folder's own name
+        twin = folder.parent / ("train" if folder.name == "eval" else "eval")
         if not hold_out:
             files += listed(_folders([given])[0], suffix, skip)
         elif folder.name == "train" and folder.is_dir() and not twin.is_dir():
