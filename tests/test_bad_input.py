@@ -164,3 +164,18 @@ def test_a_corrupt_tfrecord_keeps_the_records_before_it_and_nan_boxes_are_named(
     result = Checker("skip").run(reader_for(str(nan_file)))
     assert not result.examples
     assert any("not a finite number" in i.what for i in result.issues)
+
+
+def test_convert_refuses_to_replace_what_the_output_folder_holds(cli, made, tmp_path):
+    """A label map and train.json of the user's in the output folder were replaced without
+    a word; they are named, and replaced only with --overwrite."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "label_map.pbtxt").write_text("mine")
+    (out / "train.json").write_text("{}")
+    source = str(made["voc_upper"])
+    result = cli("data", "convert", source, "--to", "coco", str(out))
+    assert result.code == 2 and "label_map.pbtxt, train.json" in result.err
+    assert (out / "label_map.pbtxt").read_text() == "mine"
+    assert cli("data", "convert", source, "--to", "coco", str(out), "--overwrite").code == 0
+    assert (out / "label_map.pbtxt").read_text() != "mine"

@@ -60,6 +60,29 @@ def refuse_output_over_source(source: str, out_dir: Path) -> None:
         )
 
 
+def refuse_replacing(out_dir: Path, splits: list[str]) -> None:
+    """What a conversion writes (``label_map.pbtxt``, and per split ``train.json``,
+    ``train/``, ``train.record-…`` as the writer names them) already in the output folder
+    is the user's, or an earlier conversion's: refused unless --overwrite."""
+    out_dir = out_dir.expanduser()
+    if not out_dir.is_dir():
+        return
+    found = sorted(
+        path.name
+        for path in out_dir.iterdir()
+        if path.name == "label_map.pbtxt"
+        or any(path.name == s or path.name.startswith(f"{s}.") for s in splits)
+    )
+    if found:
+        raise DataError(
+            f"the output folder already holds {', '.join(found[:4])}"
+            + (f" and {len(found) - 4} more" if len(found) > 4 else "")
+            + ", which this conversion would replace",
+            where=f"output folder {out_dir}",
+            fix="choose an empty output folder, or pass --overwrite to replace them",
+        )
+
+
 @dataclass
 class Converted:
     check: CheckResult
@@ -85,6 +108,7 @@ def convert(
     held_out = parse_split(split)
     if not overwrite:
         refuse_output_over_source(source, out_dir)
+        refuse_replacing(out_dir, ["train", *([held_out[0]] if held_out else [])])
     label_map = LabelMap.read(label_map_path) if label_map_path else None
     writer = writer_for(to)
     reader = reader_for(source, fmt, label_map_path or "")
