@@ -159,6 +159,11 @@ def _(d):
     yolo_good(d, classes="a\n \nb\n")
 
 
+@case("yolo_dup_class")
+def _(d):
+    yolo_good(d, classes="a\nb\na\n")  # ids 0 and 2 would become one class
+
+
 @case("yolo_hugeclass")
 def _(d):
     yolo_good(d, classes="a\n" + "b" * 50_000_000 + "\n")

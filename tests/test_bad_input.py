@@ -29,6 +29,7 @@ EXPECTED = {
     "yolo_classes_folder": (0, "is a folder, not a regular file"),
     "yolo_bom": (GOOD, None),
     "yolo_empty_class": (GOOD, None),
+    "yolo_dup_class": (0, "names 'a' again (line 1 did)"),
     "yolo_hugeclass": (0, "MiB, more than"),
     "yolo_fifo": (GOOD, "named pipe (FIFO)"),
     "yolo_classes_fifo": (0, "named pipe (FIFO)"),

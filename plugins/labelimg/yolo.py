@@ -22,6 +22,15 @@ def read_classes(folder: Path) -> list[str]:
     names = [normalise(line.strip()) for line in read_text(path, "class list").splitlines()]
     while names and not names[-1]:
         names.pop()  # a trailing blank line; one inside keeps its place (and names no class)
+    first: dict[str, int] = {}
+    for line, name in enumerate(names, 1):
+        if name and first.setdefault(name, line) != line:
+            raise DataError(
+                f"line {line} names {name!r} again (line {first[name]} did): the boxes of "
+                f"class ids {first[name] - 1} and {line - 1} would become one class",
+                where=f"{path}:{line}",
+                fix="give each class its own name, or relabel one id's boxes to the other",
+            )
     return names
 
 
