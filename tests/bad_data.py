@@ -113,6 +113,20 @@ def _(d):
     voc_good(d / "sub", 1)
 
 
+@case("voc_arabic_digits")
+def _(d):  # float() would read ١٢ as 12 and 1_0 as 10
+    voc_good(d)
+    png(d / "p.png")
+    xml(d / "p.xml", box=("١٢", 5, "2_0", 20))
+
+
+@case("voc_invisible_label")
+def _(d):  # a zero-width space: no glyph to learn
+    voc_good(d)
+    png(d / "p.png")
+    xml(d / "p.xml", name="\u200b")
+
+
 @case("voc_nan")
 def _(d):
     voc_good(d)
@@ -162,6 +176,13 @@ def _(d):
 @case("yolo_dup_class")
 def _(d):
     yolo_good(d, classes="a\nb\na\n")  # ids 0 and 2 would become one class
+
+
+@case("yolo_fullwidth")
+def _(d):  # float() would read full-width digits
+    yolo_good(d)
+    png(d / "p.png")
+    (d / "p.txt").write_text("0 ０.5 0.5 0.1 0.1\n", encoding="utf-8")
 
 
 @case("yolo_hugeclass")
@@ -246,6 +267,11 @@ def _(d):
 @case("coco_nan")
 def _(d):
     coco(d, [img(1), img(2)], [ann(1, 1), ann(2, 2, bbox=(float("nan"), 5, 10, 10))])
+
+
+@case("coco_string_bbox")
+def _(d):  # float() would read "١٢" as 12
+    coco(d, [img(1), img(2)], [ann(1, 1), ann(2, 2, bbox=("١٢", 5, 10, 10))])
 
 
 @case("coco_dup_ids")

@@ -196,7 +196,7 @@ class CocoReader(DatasetReader):
         boxes = []
         for ann in coco.imgToAnns.get(image_id, []):
             try:
-                x, y, w, h = (float(v) for v in ann["bbox"])
+                x, y, w, h = (_json_number(v) for v in ann["bbox"])
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataError(
                     f"annotation {ann.get('id')} has no bbox of four numbers ({exc})", where=where
@@ -285,3 +285,10 @@ def imagine_register(registry):
 @hookimpl
 def imagine_reads():
     return [f"{s}.coco_input_reader.*" for s in ("train_input_reader", "eval_input_reader")]
+
+
+def _json_number(value) -> float:
+    """A JSON number; a string ("12", or "١٢" that float() would also read) is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{value!r} is not a JSON number")
+    return float(value)

@@ -222,6 +222,13 @@ class Checker(ExampleChecker):
         if not box.ignore and not box.label.strip():
             self._problem(where, f"{label}: the label is empty")
             return None
+        if not box.ignore and _invisible(box.label):
+            self._problem(
+                where,
+                f"{label}: the label is only invisible characters "
+                f"({' '.join(f'U+{ord(c):04X}' for c in box.label)}): no glyph to learn",
+            )
+            return None
         if len(box.label) > MAX_LABEL:
             self._problem(
                 where,
@@ -275,6 +282,14 @@ class Checker(ExampleChecker):
             seen.add(key)
             kept.append(box)
         return kept
+
+
+def _invisible(label: str) -> bool:
+    """Only format, control or separator characters (zero-width space and joiners, a
+    byte-order mark): nothing on the page to mark. A combining mark alone is visible."""
+    import unicodedata
+
+    return all(unicodedata.category(ch)[0] in "CZ" for ch in label)
 
 
 def _listed(reader: DatasetReader) -> list[Any]:

@@ -21,6 +21,7 @@ from imagine_core.api import (
     read_bytes,
     read_text,
 )
+from imagine_plugins.labelimg.numbers import number
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 
@@ -50,7 +51,7 @@ def _text(element: etree._Element, path: str, source: Path) -> str:
 def _number(element: etree._Element, path: str, source: Path) -> float:
     text = _text(element, path, source)
     try:
-        value = float(text)
+        value = number(text)
     except ValueError:
         value = float("nan")
     if value != value or value in (float("inf"), float("-inf")):

@@ -8,6 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from imagine_core.api import IGNORE, Box, DataError, Example, LabelMap, normalise, read_text
+from imagine_plugins.labelimg.numbers import integer, number
 from imagine_plugins.labelimg.voc import image_beside
 
 
@@ -54,16 +55,16 @@ def parse_yolo(label_file: Path, classes: list[str]) -> Example:
         raise DataError(f"cannot read the image: {exc}", where=str(image)) from None
     text = read_text(label_file, "label file")
     boxes = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"{label_file}:{number}"
+        where = f"{label_file}:{line_number}"
         parts = line.split()
         if len(parts) != 5:
             raise DataError(f"expected 'class cx cy w h', got {line.strip()!r}", where=where)
         try:
-            index = int(parts[0])
-            cx, cy, w, h = (float(p) for p in parts[1:])
+            index = integer(parts[0])
+            cx, cy, w, h = (number(p) for p in parts[1:])
         except ValueError:
             raise DataError(f"not numbers: {line.strip()!r}", where=where) from None
         if not all(map(math.isfinite, (cx, cy, w, h))):
@@ -79,7 +80,7 @@ def parse_yolo(label_file: Path, classes: list[str]) -> Example:
                 (cx + w / 2) * width,
                 (cy + h / 2) * height,
                 label=classes[index],
-                line=number,
+                line=line_number,
             )
         )
     return Example(
