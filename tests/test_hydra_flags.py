@@ -71,10 +71,12 @@ def test_config_dir_adds_the_users_options(spelling, config_dir, tmp_path):
     assert yaml.safe_load(result.out.split("\n", 1)[1])["ssd"]["num_classes"] == 7
 
 
-def test_config_name_from_the_users_folder(config_dir, tmp_path):
-    result = run_imagine(
-        "run", "-cd", str(config_dir), "-cn", "mine", "--cfg", "job", "-p", "ocr", cwd=tmp_path
-    )
+@pytest.mark.parametrize("relative", [False, True])
+def test_config_name_from_the_users_folder(config_dir, tmp_path, relative):
+    """`-cd confs` relative to the current folder ended in Hydra's traceback (its compose
+    API takes absolute folders only)."""
+    folder, cwd = (config_dir.name, config_dir.parent) if relative else (str(config_dir), tmp_path)
+    result = run_imagine("run", "-cd", folder, "-cn", "mine", "--cfg", "job", "-p", "ocr", cwd=cwd)
     assert result.code == 0, result.err[-2000:]
     assert yaml.safe_load(result.out.split("\n", 1)[1])["min_score"] == 0.35
 

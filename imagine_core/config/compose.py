@@ -92,7 +92,8 @@ def compose(
 
     register_resolvers()
     short_keys.store()
-    folders = (primary_dir or conf_dir(), *extra_dirs)
+    # Hydra's compose API takes absolute folders only (`-cd confs` is relative to here).
+    folders = tuple(Path(d).absolute() for d in (primary_dir or conf_dir(), *extra_dirs))
     missing = [d for d in folders if not d.is_dir()]
     if missing:
         raise ConfigError(
