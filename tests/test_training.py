@@ -188,3 +188,18 @@ def test_a_damaged_newest_checkpoint_is_passed_over(tmp_path):
     assert second.code == 0, second.err[-3000:]
     assert "ckpt-2 is damaged" in second.err and "(step 1)" in second.err
     assert 'model_checkpoint_path: "ckpt-3"' in (checkpoints / "checkpoint").read_text()
+
+
+def test_unfinished_saves_of_a_killed_run_are_swept_and_named(tmp_path, capsys):
+    """A run killed while saving left empty ckpt-N_temp folders for ever."""
+    from imagine_plugins.runners.train import sweep_unfinished_saves
+
+    folder = tmp_path / "checkpoints"
+    (folder / "ckpt-3_temp").mkdir(parents=True)
+    (folder / "ckpt-4_temp_0a1b").mkdir()
+    (folder / "ckpt-2.index").write_text("kept")
+    (folder / "notes_temp").mkdir()  # not a save of ours: kept
+    assert sweep_unfinished_saves(folder) == ["ckpt-3_temp", "ckpt-4_temp_0a1b"]
+    assert sorted(p.name for p in folder.iterdir()) == ["ckpt-2.index", "notes_temp"]
+    assert "removed 2 unfinished checkpoint folder(s)" in capsys.readouterr().err
+    assert sweep_unfinished_saves(tmp_path / "none") == []

@@ -199,6 +199,8 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
             step=step, optimizer=optimizer, **detector.checkpoint_items()
         )
     keep = config.max_checkpoints_to_keep or 3
+    if chief:
+        sweep_unfinished_saves(run_dir / "checkpoints")
     saved = tf.train.CheckpointManager(checkpoint, str(run_dir / "checkpoints"), max_to_keep=keep)
     scratch = None if chief else tempfile.mkdtemp(prefix="imagine-worker-")
     manager = saved if chief else tf.train.CheckpointManager(checkpoint, scratch, max_to_keep=1)
@@ -298,6 +300,27 @@ def _resume(checkpoint: Any, manager: Any, step: Any) -> None:
         where=str(Path(manager.directory)),
         fix="delete that folder to train from the start",
     )
+
+
+def sweep_unfinished_saves(folder: Path) -> list[str]:
+    """Remove the ``ckpt-N_temp…`` folders a save leaves when the run is killed while
+    writing (a finished save renames its files; nothing reads these). Returns their names."""
+    import shutil
+
+    if not folder.is_dir():
+        return []
+    unfinished = sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"ckpt-\d+_temp.*", p.name)
+    )
+    for name in unfinished:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    if unfinished:
+        err.print(
+            f"removed {len(unfinished)} unfinished checkpoint folder(s) a killed run left in "
+            f"{folder}: {', '.join(unfinished)}",
+            markup=False,
+        )
+    return unfinished
 
 
 def _check_in_step(strategy: Any, step: Any) -> None:
