@@ -203,3 +203,33 @@ def test_unfinished_saves_of_a_killed_run_are_swept_and_named(tmp_path, capsys):
     assert sorted(p.name for p in folder.iterdir()) == ["ckpt-2.index", "notes_temp"]
     assert "removed 2 unfinished checkpoint folder(s)" in capsys.readouterr().err
     assert sweep_unfinished_saves(tmp_path / "none") == []
+
+
+def test_a_full_disk_is_one_message_that_names_the_intact_checkpoint(tmp_path):
+    """A full disk ended in TensorFlow's ResourceExhaustedError traceback (exit 1)."""
+    import errno
+
+    import tensorflow as tf
+
+    from imagine_core.api import ImagineError
+    from imagine_plugins.runners.train import save
+
+    class FullDisk:
+        directory = str(tmp_path)
+        latest_checkpoint = str(tmp_path / "ckpt-5")
+
+        def __init__(self, error):
+            self.error = error
+
+        def save(self, checkpoint_number):
+            (tmp_path / f"ckpt-{checkpoint_number}_temp").mkdir()
+            raise self.error
+
+    for error in (tf.errors.ResourceExhaustedError(None, None, "No space left on device"),
+                  OSError(errno.ENOSPC, "No space left on device")):  # fmt: skip
+        with pytest.raises(ImagineError, match="the disk is full: checkpoint 6") as info:
+            save(FullDisk(error), 6)
+        assert "ckpt-5" in str(info.value) and "run the same command again" in info.value.fix
+        assert not (tmp_path / "ckpt-6_temp").exists()
+    with pytest.raises(OSError):  # anything else is not dressed up as a full disk
+        save(FullDisk(OSError(errno.EACCES, "Permission denied")), 7)

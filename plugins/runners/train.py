@@ -302,6 +302,30 @@ def _resume(checkpoint: Any, manager: Any, step: Any) -> None:
     )
 
 
+def save(manager: Any, number: int) -> str:
+    """A checkpoint, or one message when the disk is full: the earlier ones are intact and
+    the same command resumes from the newest once there is room."""
+    import errno
+
+    import tensorflow as tf
+
+    try:
+        return manager.save(checkpoint_number=number)
+    except (tf.errors.ResourceExhaustedError, OSError) as exc:
+        full = isinstance(exc, tf.errors.ResourceExhaustedError) or exc.errno == errno.ENOSPC
+        if not full:
+            raise
+        sweep_unfinished_saves(Path(manager.directory))
+        kept = manager.latest_checkpoint
+        raise ImagineError(
+            f"the disk is full: checkpoint {number} could not be written; "
+            + (f"the earlier ones are intact (newest: {kept})" if kept else "none was saved yet"),
+            where=str(manager.directory),
+            fix="free some space (or move the run folder), then run the same command again "
+            "to resume",
+        ) from None
+
+
 def sweep_unfinished_saves(folder: Path) -> list[str]:
     """Remove the ``ckpt-N_temp…`` folders a save leaves when the run is killed while
     writing (a finished save renames its files; nothing reads these). Returns their names."""
@@ -593,5 +617,5 @@ def _loop(
                 if current % 10 == 0 or current == num_steps:
                     _summaries(value, losses, schedule(current), current)
                 if current % every == 0 or current == num_steps:
-                    manager.save(checkpoint_number=current)
+                    save(manager, current)
         clipped.summary()
