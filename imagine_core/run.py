@@ -42,6 +42,26 @@ def hydra_arguments(argv: list[str]) -> argparse.Namespace:
     return get_args_parser().parse_args(argv)
 
 
+def _check_hydra_overrides(overrides: list[str]) -> None:
+    """``hydra.*`` overrides go to Hydra's own main, not through composition: one that
+    Hydra cannot parse (a folder named ``lr=0.1,steps=2``) gets imagine's message here,
+    not Hydra's parse error (exit 1) later."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    for override in overrides:
+        try:
+            OverridesParser.create().parse_overrides([override])
+        except OverrideParseException:
+            key, _, value = override.partition("=")
+            raise ConfigError(
+                f"cannot parse the override {override!r} (a value with '=', ',', spaces or "
+                "brackets must be quoted)",
+                where=f"command line: {key}",
+                fix=f"quote the value, e.g. {key}='{value}' (in the shell: \"{key}='{value}'\")",
+            ) from None
+
+
 def precheck(args: argparse.Namespace) -> None:
     """Compose and validate what Hydra is about to run; raise ImagineError if it cannot.
 
@@ -50,6 +70,7 @@ def precheck(args: argparse.Namespace) -> None:
     """
     if args.help or args.hydra_help or args.shell_completion:
         return
+    _check_hydra_overrides([o for o in args.overrides if o.lstrip("+~").startswith("hydra.")])
     overrides = [
         o for o in args.overrides if not o.startswith("hydra") or o.startswith("hydra.searchpath=")
     ]

@@ -157,3 +157,13 @@ def test_config_path_replaces_the_config_folder(tmp_path):
     result = run_imagine("run", "-cp", str(folder), "--cfg", "job", "-p", "ocr", cwd=tmp_path)
     assert result.code == 0, result.err[-2000:]
     assert yaml.safe_load(result.out.split("\n", 1)[1])["min_score"] == 0.45
+
+
+def test_an_unquoted_hydra_value_gets_one_message(tmp_path):
+    """A run folder named like a multirun job's (`lr=0.1,steps=2`) ended in Hydra's parse
+    error, exit 1; quoted, it is taken."""
+    result = run_imagine("run", "hydra.run.dir=out/lr=0.1,steps=2", "--cfg", "job", cwd=tmp_path)
+    assert result.code == 2 and "hydra.run.dir='out/lr=0.1,steps=2'" in result.err
+    assert "Traceback" not in result.err
+    quoted = run_imagine("run", "hydra.run.dir='out/lr=0.1,steps=2'", "--cfg", "job", cwd=tmp_path)
+    assert quoted.code == 0, quoted.err[-2000:]
