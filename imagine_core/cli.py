@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from imagine_core import __version__
 from imagine_core.console import report_error
-from imagine_core.errors import ImagineError
+from imagine_core.errors import ImagineError, debug_enabled
 
 CORE_COMMANDS = ("run", "config", "plugins")
 
@@ -65,13 +65,15 @@ def _core_command(name: str) -> tuple[Callable, Callable]:
 
 def _plugin_command(name: str, argv: list[str], description: str) -> int:
     """``imagine ocr|infer|data|eval|export …``: commands that plugins register (kind 'command')."""
+    from imagine_core.build import make
     from imagine_core.plugins import get_plugins
 
     plugins = get_plugins()
     prefix = name + "."
     names = [n for n in plugins.registry.names("command") if n == name or n.startswith(prefix)]
     parser = argparse.ArgumentParser(prog=f"imagine {name}", description=description)
-    commands = {n: plugins.registry.get("command", n).factory() for n in names}
+    records = {n: plugins.registry.get("command", n) for n in names}
+    commands = {n: make(record) for n, record in records.items()}  # checked: a Command
     if name in commands:  # a single command: `imagine ocr …`
         command = commands[name]
         parser.description = command.help or parser.description
@@ -84,7 +86,20 @@ def _plugin_command(name: str, argv: list[str], description: str) -> int:
             command.add_arguments(p)
     args = parser.parse_args(argv)
     command = getattr(args, "_command", None) or commands[name]
-    return command.run(args)
+    record = next(records[n] for n, c in commands.items() if c is command)
+    try:
+        return command.run(args)
+    except ImagineError:
+        raise
+    except Exception as exc:  # a bug of the plugin: named, its traceback with --debug
+        if debug_enabled():
+            raise
+        raise ImagineError(
+            f"`imagine {record.name.replace('.', ' ')}` of plugin {record.plugin!r} "
+            f"({record.distribution}) failed: {type(exc).__name__}: {exc}",
+            fix="this is a fault of the plugin, not of your input: report it to its authors "
+            "with the traceback that --debug shows",
+        ) from exc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -233,3 +233,50 @@ def test_a_short_key_taken_already_is_refused_naming_both_plugins(cli, third_par
     assert f"the short key {name!r} is declared by plugin" in result.err
     assert "'sweeps'" in result.err
     assert ("'runners'" in result.err) == (name == "lr")
+
+
+COMMANDS = """
+from imagine_core import hookimpl
+from imagine_core.api import Command
+
+
+class Crashes(Command):
+    help = "fails"
+
+    def add_arguments(self, parser):
+        pass
+
+    def run(self, args):
+        raise ZeroDivisionError("the plugin's own bug")
+
+
+class NoRun(Command):
+    help = "lacks run"
+
+    def add_arguments(self, parser):
+        pass
+
+
+@hookimpl
+def imagine_register(registry):
+    registry.add("command", "crashes", factory=lambda **_: Crashes(), description="x")
+    registry.add("command", "number", factory=lambda **_: 3, description="x")
+    registry.add("command", "norun", factory=lambda **_: NoRun(), description="x")
+"""
+
+
+@pytest.mark.parametrize(
+    "command, said",
+    [
+        ("crashes", "failed: ZeroDivisionError: the plugin's own bug"),
+        ("number", "does not fit Command: it has no"),
+        ("norun", "does not fit Command"),
+    ],
+)
+def test_a_plugin_commands_fault_is_one_message_naming_the_plugin(cli, third_party, command, said):
+    """A factory returning no Command ('int' object has no attribute 'help'), a Command
+    without run, an exception inside a command: each ended in a traceback naming nothing."""
+    third_party("mine", COMMANDS)
+    result = cli(command)
+    assert result.code == 2 and said in result.err and "Traceback" not in result.err
+    assert "mine" in result.err  # the plugin is named
