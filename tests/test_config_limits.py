@@ -12,6 +12,7 @@ from imagine_core.plugins import get_plugins
 
 RESIZER = "model.ssd.image_resizer.fixed_shape_resizer"
 NMS = "model.ssd.post_processing.batch_non_max_suppression"
+ANCHORS = "model.ssd.anchor_generator.multiscale_anchor_generator"
 COSINE = "train_config.optimizer.adam_optimizer.learning_rate.cosine_decay_learning_rate"
 
 
@@ -36,6 +37,7 @@ COSINE = "train_config.optimizer.adam_optimizer.learning_rate.cosine_decay_learn
         ),
         (f"{NMS}.iou_threshold=5", f"{NMS}.iou_threshold"),
         (f"{COSINE}.warmup_learning_rate=nan", f"{COSINE}.warmup_learning_rate"),
+        (f"{ANCHORS}.min_level=6", f"{ANCHORS}.min_level"),  # was KeyError '5' in training
     ],
 )
 def test_a_value_that_cannot_work_is_refused_with_its_path(override, path):
