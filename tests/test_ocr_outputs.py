@@ -263,3 +263,17 @@ def test_alto_tools_reads_the_alto(tmp_path, page, capsys):
     assert [line.strip() for line in text.strip().splitlines()] == LINES
     words = [w for line in page.lines for w in line.words]
     assert confidence == pytest.approx(100 * sum(w.score for w in words) / len(words), abs=0.1)
+
+
+def test_a_baseline_stays_inside_its_line_however_the_glyphs_lie():
+    """Two narrow glyphs whose feet differ a lot: the fit's slope is steep, and its ends,
+    extrapolated to the line's box, fell far outside it (PAGE: points="2,-2453 10,2889")."""
+    from imagine_core.api import Glyph, Line, Word
+    from imagine_plugins.ocr.writers.geometry import baseline
+
+    for direction in ("ltr", "rtl"):
+        line = Line([Word([Glyph((0.0, 10.0, 2.0, 30.0), "a", 0.5),
+                           Glyph((2.5, 40.0, 4.0, 60.0), "b", 0.5)])])  # fmt: skip
+        x0, y0, x1, y1 = line.box
+        for x, y in baseline(line, direction):
+            assert x0 <= x <= x1 and y0 <= y <= y1, (x, y, line.box)

@@ -51,7 +51,13 @@ def baseline(line: Line, direction: str = "ltr") -> list[tuple[int, int]]:
         return [(centre, round(y0)), (centre, round(y1))]
     slope, intercept = _feet(glyphs)
     start, end = (x0, x1) if direction != "rtl" else (x1, x0)
-    return [(round(x), round(slope * x + intercept)) for x in (start, end)]
+    # Inside the line's box, as PAGE's validator and ALTO's readers require: a fit over
+    # few or scattered glyphs extrapolates far beyond a narrow line (y = -2453).
+    top, bottom = max(round(y0), 0), max(round(y1), 0)
+    return [
+        (max(round(x), 0), min(max(round(slope * x + intercept), top), bottom))
+        for x in (start, end)
+    ]
 
 
 def code_points(glyph: Glyph, direction: str = "ltr") -> list[tuple[str, BoxXY]]:
