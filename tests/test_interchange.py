@@ -211,3 +211,18 @@ def test_labelimg_reads_imagines_files_as_written(labelimg_libs, pages, tmp_path
     assert sorted(corners(s) for s in read["voc"]) == ours
     # YOLO keeps no difficult flag (LabelImg says so itself).
     assert sorted(corners(s)[:5] for s in read["yolo"]) == [o[:5] for o in ours]
+
+
+@pytest.mark.parametrize("to", ["labelimg", "yolo", "coco"])
+def test_a_folder_data_convert_wrote_reads_back_as_it_is(pages, tmp_path, to):
+    """`imagine data convert conv/coco …` said "not recognised": only conv/coco/train.json
+    and conv/yolo/train were read. Every split of the folder reads back, every box."""
+
+    def boxes(source: str) -> dict[str, list[tuple]]:  # what every format keeps: pixels
+        return {
+            stem: [(b[0], *(round(v) for v in b[1:5])) for b in found]
+            for stem, found in by_stem(source).items()
+        }
+
+    convert(str(pages), tmp_path / to, to, split="val=0.4")
+    assert boxes(str(tmp_path / to)) == boxes(str(pages))

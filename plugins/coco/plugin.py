@@ -165,9 +165,33 @@ def load_coco(path: Path) -> CocoFile:
     return CocoFile(index, problems)
 
 
+def _coco_files(folder: Path) -> list[Path]:
+    """The COCO files of a folder (``imagine data convert --to coco`` writes train.json,
+    val.json … there): JSON whose start names its images and annotations."""
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(1 << 16)
+        except OSError:
+            continue
+        if b'"images"' in head or b'"annotations"' in head:
+            found.append(path)
+    return found
+
+
+def _coco_source(source: str) -> bool:
+    path = Path(source).expanduser()
+    if path.suffix.lower() == ".json":
+        return True
+    return path.is_dir() and bool(_coco_files(path))
+
+
 class CocoReader(DatasetReader):
     def __init__(self, files: list[str], image_dir: str = ""):
-        self.files = [Path(f).expanduser() for f in files]
+        given = [Path(f).expanduser() for f in files]
+        # A folder stands for its COCO files: a dataset this project wrote reads back.
+        self.files = [f for g in given for f in (_coco_files(g) if g.is_dir() else [g])]
         self.image_dir = Path(image_dir).expanduser() if image_dir else None
         self._index: dict[Path, CocoFile] = {}
 
@@ -271,7 +295,7 @@ def imagine_register(registry):
             list(config.input_path), config.image_dir
         ),
         config_type=proto_module("input_reader").CocoInputReader,
-        claims=lambda source: Path(source).suffix.lower() == ".json",
+        claims=_coco_source,
         description="COCO detection JSON",
     )
     registry.add(

@@ -42,6 +42,15 @@ def held_out(files: list[Path]) -> set[Path]:
     return {files[int((i + 0.5) * len(files) / count)] for i in range(count)}
 
 
+def split_folders(folder: Path, suffix: str, skip: tuple[str, ...] = ()) -> list[Path]:
+    """The folder, or, where it holds no ``suffix`` file of its own, its sub-folders that
+    do: a dataset `imagine data convert` wrote (OUT/train, OUT/val) reads back as it is."""
+    if listed(folder, suffix, skip):
+        return [folder]
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and listed(p, suffix, skip))
+    return subs or [folder]
+
+
 def listed(folder: Path, suffix: str, skip: tuple[str, ...] = ()) -> list[Path]:
     """The files of ``folder`` ending in ``suffix`` whatever its case (``PAGE.XML``), sorted."""
     return sorted(
@@ -79,7 +88,7 @@ def _split_files(
         folder = folder if folder.name else folder.resolve()  # `.`: the folder's own name
         twin = folder.parent / ("train" if folder.name == "eval" else "eval")
         if not hold_out:
-            files += listed(_folders([given])[0], suffix, skip)
+            files += _split_listed(_folders([given])[0], suffix, skip)
         elif folder.name == "train" and folder.is_dir() and not twin.is_dir():
             found = listed(folder, suffix, skip)
             out = held_out(found)
@@ -102,8 +111,12 @@ def _split_files(
                 )
             files += sorted(out)
         else:
-            files += listed(_folders([given])[0], suffix, skip)
+            files += _split_listed(_folders([given])[0], suffix, skip)
     return files
+
+
+def _split_listed(folder: Path, suffix: str, skip: tuple[str, ...]) -> list[Path]:
+    return [f for sub in split_folders(folder, suffix, skip) for f in listed(sub, suffix, skip)]
 
 
 class _FolderReader(DatasetReader):
@@ -124,7 +137,8 @@ class _FolderReader(DatasetReader):
         for given in self.folders:
             folder = Path(given).expanduser()
             if folder.is_dir():
-                found += unread_below(folder, self.suffix)
+                for sub in split_folders(folder, self.suffix, self.skip):
+                    found += unread_below(sub, self.suffix)
         return found
 
 
@@ -191,14 +205,31 @@ def _reader(cls: type) -> Any:
     )
 
 
+def _voc_here(path: Path) -> bool:
+    return path.is_dir() and not (path / "classes.txt").exists() and any(path.glob("*.xml"))
+
+
+def _yolo_here(path: Path) -> bool:
+    return path.is_dir() and (path / "classes.txt").exists()  # a folder or FIFO there is
+    # refused by the reader
+
+
+def _of_splits(path: Path, here) -> bool:
+    """A folder with no annotations of its own whose sub-folders (train/, val/ …: what
+    `imagine data convert` writes) are each a dataset of the format."""
+    if not path.is_dir() or any(path.glob("*.xml")) or (path / "classes.txt").exists():
+        return False
+    return any(here(sub) for sub in path.iterdir())
+
+
 def _voc_folder(source: str) -> bool:
     path = Path(source).expanduser()
-    return path.is_dir() and not _yolo_folder(source) and any(path.glob("*.xml"))
+    return _voc_here(path) or _of_splits(path, _voc_here)
 
 
 def _yolo_folder(source: str) -> bool:
-    path = Path(source).expanduser()  # a folder or FIFO there is refused by the reader
-    return path.is_dir() and (path / "classes.txt").exists()
+    path = Path(source).expanduser()
+    return _yolo_here(path) or _of_splits(path, _yolo_here)
 
 
 @hookimpl
