@@ -165,3 +165,11 @@ def test_a_script_no_font_given_draws_is_refused(tmp_path):
         _corpus(tmp_path / "x", font="pillow-default", scripts="latin,greek")
     with pytest.raises(ImagineError, match="unknown script"):
         _corpus(tmp_path / "y", scripts="klingon")
+
+
+def test_the_xml_paths_name_the_published_images(tmp_path):
+    """Each <path> pointed at the temporary folder the corpus was written in."""
+    folder = _corpus(tmp_path / "c", degradations=[])
+    for xml in folder.rglob("*.xml"):
+        path = re.search(r"<path>(.*)</path>", xml.read_text(encoding="utf-8")).group(1)
+        assert Path(path).is_file() and Path(path).parent == xml.parent.resolve()

@@ -117,5 +117,16 @@ def write_corpus(
         "classes": len(label_map),
     }
     (tmp / DONE).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    _point_paths_at(tmp, out)
     publish_folder(tmp, out, replace=replace)
     return out
+
+
+def _point_paths_at(tmp: Path, out: Path) -> None:
+    """LabelImg's <path> names where each image will be once the folder is published,
+    not the temporary folder it was written in (which no longer exists then)."""
+    written, final = str(tmp.resolve()), str(out.resolve())
+    for xml in tmp.rglob("*.xml"):
+        text = xml.read_text(encoding="utf-8")
+        if written in text:
+            xml.write_text(text.replace(written, final), encoding="utf-8")
