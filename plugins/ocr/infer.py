@@ -74,10 +74,32 @@ class Infer(Command):
         args.format = None  # the workers' writers are the page formats of --format
         settings = ocr_settings(pipeline.ocr, args)
         workers, cpus = _workers(args)
-        outputs = Outputs(args.out, files, kind, formats, names, args.overwrite)
+        label_map = records_label_map(files, names) if kind == "records" else None
+        outputs = Outputs(args.out, files, kind, formats, names, args.overwrite, label_map)
+        ids = label_map.ids if label_map is not None else None
         with _ray(args.address, workers, cpus):
-            rows = _dataset(kind, files, args.model, settings, formats, workers, cpus)
+            rows = _dataset(kind, files, args.model, settings, formats, workers, cpus, ids)
             return outputs.write_all(rows, workers)
+
+
+def records_label_map(files: list[Path], names: list[str]) -> Any:
+    """The label map the input records' class ids follow (``label_map.pbtxt`` beside
+    them, as `imagine data convert` writes it), or None. Detections are written in its
+    ids, not the model's, so that `imagine eval --detections` compares like with like."""
+    from imagine_core.api import LabelMap, err
+
+    found = {f.parent / "label_map.pbtxt" for f in files}
+    maps = [path for path in sorted(found) if path.is_file()]
+    if len(maps) != 1 or len(found) != 1:
+        return None
+    label_map = LabelMap.read(maps[0])
+    known = sum(name in label_map.ids for name in names[1:])
+    err.print(
+        f"detections take the class ids of the records' label map ({maps[0]}): {known} of "
+        f"the model's {len(names) - 1} characters are in it, the others are written as id 0",
+        markup=False,
+    )
+    return label_map
 
 
 def _inputs(paths: list[Path]) -> tuple[str, list[Path]]:
@@ -195,7 +217,7 @@ def _first_line(exc: Exception) -> str:
 
 def _dataset(
     kind: str, files: list[Path], model: Path, settings: Any, formats: list[str], workers: int,
-    cpus: float,
+    cpus: float, ids: dict[str, int] | None = None,
 ) -> Any:  # fmt: skip
     """Rows of ``infer_worker.Output``, in the order of the inputs."""
     import ray.data as rd
@@ -219,7 +241,7 @@ def _dataset(
     return rows.map_batches(
         PageWorker,
         fn_constructor_args=(str(model.resolve()), settings.SerializeToString(), formats),
-        fn_constructor_kwargs={"threads": int(cpus)},
+        fn_constructor_kwargs={"threads": int(cpus), "ids": ids},
         batch_size=1,
         compute=rd.ActorPoolStrategy(size=workers),
         num_cpus=cpus,

@@ -29,9 +29,11 @@ class Outputs:
         formats: list[str],
         names: list[str],
         overwrite: bool,
+        label_map: Any = None,
     ):
         self.out = out
         self.names = names
+        self.label_map = label_map  # the records' own, when the detections follow it
         self.records = TFRECORD in formats
         self.page_formats = [f for f in formats if f != TFRECORD]
         self.total = len(inputs) if kind == "images" else None
@@ -75,6 +77,8 @@ class Outputs:
     def _label_map(self) -> str:
         from imagine_core.api import LabelMap
 
+        if self.label_map is not None:
+            return self.label_map.to_text()
         return LabelMap.from_names(self.names[1:]).to_text()
 
     def _same_label_map(self, target: Path) -> bool:

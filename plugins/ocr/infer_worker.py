@@ -61,7 +61,10 @@ class PageWorker:
     """Called by Ray Data with a batch of items (columns of ``Item``), it returns the
     columns of ``Output``: one row per page (a multi-page TIFF gives several)."""
 
-    def __init__(self, model: str, settings: bytes, formats: list[str], threads: int = 0):
+    def __init__(
+        self, model: str, settings: bytes, formats: list[str], threads: int = 0,
+        ids: dict[str, int] | None = None,
+    ):  # fmt: skip
         _limit_threads(threads)
         from imagine_core.api import load_detector
         from imagine_plugins.ocr.command import Reading, components
@@ -73,7 +76,8 @@ class PageWorker:
         reader, assembler, writers = components(self.settings)
         self.reading = Reading(detector, reader, assembler, writers, self.settings, Path())
         self.tfrecord = TFRECORD in formats
-        self.ids = {name: i for i, name in enumerate(detector.names) if i}
+        # Detection ids: the records' own label map where they come with one, else the model's.
+        self.ids = ids if ids is not None else {n: i for i, n in enumerate(detector.names) if i}
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:

@@ -108,7 +108,8 @@ def saved_pairs(
 ) -> list[tuple[Any, dict]]:
     """(example, detections) of every page that can be scored; the others are named in
     ``failed``."""
-    if source.is_dir() and any(source.glob("*.json")):
+    records = source.is_dir() and any(".record" in p.name for p in source.iterdir())
+    if source.is_dir() and any(source.glob("*.json")) and not records:
         if gt is None:
             raise DataError(
                 "JSON detections need their ground truth",
@@ -121,4 +122,7 @@ def saved_pairs(
             "--gt goes with a folder of `imagine ocr` JSON; records carry their ground truth",
             where=str(source),
         )
+    beside = (source if source.is_dir() else source.parent) / "label_map.pbtxt"
+    if label_map is None and beside.is_file():  # `imagine infer` writes the ids' map there
+        label_map = str(beside)
     return from_records(str(source), label_map, failed)
