@@ -99,7 +99,7 @@ def record_files(reader_config: Any) -> tuple[list[Path], LabelMap | None]:
         label_map = label_map or LabelMap.from_names(labels)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        writer = registry.get("dataset_writer", "tfrecord").factory()
+        writer = make(registry.get("dataset_writer", "tfrecord", where=f"reading {name}"))
         writer.write(result.examples, tmp, label_map, split="data")
         label_map.write(tmp / "label_map.pbtxt")
         publish_folder(tmp, target, replace=False)
