@@ -89,6 +89,7 @@ def test_the_recipe_trains_scores_held_out_families_and_resumes(tmp_path):
     assert faces["held-out families"] == ["DejaVu Serif"]
     assert all("Serif" not in face for face in faces["train"])
     assert not [face for face in faces["family of"] if "blankenburg" in face]
+    assert all(set(faces["scripts of"][face]) == {"latin", "greek"} for face in faces["train"])
     unseen = json.loads((base / "unseen" / "corpus.json").read_text())["faces"]["eval"]
     assert {Path(face).name for face, _ in unseen} == {"DejaVuSerif.ttf"}
     assert (base / "run" / "checkpoints" / "checkpoint").is_file()

@@ -57,8 +57,8 @@ class BaseModel(Command):
     def run(self, args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         faces = _faces(args)
-        _corpus(args, args.out / "corpus", faces["train"], args.pages, seed=0)
-        _corpus(args, args.out / "unseen", faces["held out"], 0, seed=1)
+        _corpus(args, args.out / "corpus", faces, "train", args.pages, seed=0)
+        _corpus(args, args.out / "unseen", faces, "held out", 0, seed=1)
         run = args.out / "run"
         if not done(run):
             imagine("run", "dataset=labelimg", f"data_dir={(args.out / 'corpus').resolve()}",
@@ -105,12 +105,10 @@ def _faces(args: argparse.Namespace) -> dict[str, list[str]]:
     listed = args.out / "faces.json"
     if listed.is_file():
         return json.loads(listed.read_text(encoding="utf-8"))
-    found = args.out / "fonts.json"
-    imagine("data", "fonts", *map(str, args.fonts or []), "--json", str(found),
-            where="imagine base-model")  # fmt: skip
+    drawn = _drawn(args)
     families = {
         name: _spread([f for f in faces if not _benchmark_face(f)])
-        for name, faces in json.loads(found.read_text(encoding="utf-8")).items()
+        for name, faces in drawn["latin"].items()
     }
     held = [n.strip() for n in args.hold_out.split(",")] if args.hold_out else None
     split = split_families({name: faces for name, faces in families.items() if faces}, held)
@@ -121,20 +119,41 @@ def _faces(args: argparse.Namespace) -> dict[str, list[str]]:
             where="--fonts", fix="install fonts (e.g. fonts-dejavu fonts-noto-core) or name "
             "folders that hold them",
         )  # fmt: skip
+    split["scripts of"] = {
+        face: [script for script, found in drawn.items() if face in found.get(name, [])]
+        for face, name in split["family of"].items()
+    }
     listed.write_text(json.dumps(split, indent=1), encoding="utf-8")
     out.print(f"{len(split['train'])} faces to train on; held out: "
               f"{', '.join(split['held-out families'])}")  # fmt: skip
     return split
 
 
+def _drawn(args: argparse.Namespace) -> dict[str, dict[str, list[str]]]:
+    """Per script of ``--scripts`` (and Latin), the faces that draw it, by family
+    (``imagine data fonts --script S``)."""
+    scripts = dict.fromkeys(["latin", *(s.strip() for s in args.scripts.split(","))])
+    drawn = {}
+    for script in scripts:
+        found = args.out / f"fonts-{script}.json"
+        imagine("data", "fonts", *map(str, args.fonts or []), "--script", script, "--json",
+                str(found), where="imagine base-model")  # fmt: skip
+        drawn[script] = json.loads(found.read_text(encoding="utf-8"))
+    return drawn
+
+
 def _benchmark_face(face: str) -> bool:
     return any(name.lower() in face.lower() for name in BENCHMARK_FACES)
 
 
-def _corpus(args: argparse.Namespace, folder: Path, faces: list[str], pages: int, seed: int):
+def _corpus(args: argparse.Namespace, folder: Path, faces: dict, part: str, pages: int, seed: int):
+    """``imagine data demo`` with the faces of ``part``, in the scripts some of them draw."""
     if (folder / "corpus.json").is_file():  # `imagine data demo` writes it last
         return
-    imagine("data", "demo", str(folder), "--font", ",".join(faces), "--scripts", args.scripts,
+    wanted = [s.strip() for s in args.scripts.split(",")]
+    drawn = {s for face in faces[part] for s in faces["scripts of"][face]}
+    scripts = ",".join(s for s in wanted if s in drawn or s == "latin")
+    imagine("data", "demo", str(folder), "--font", ",".join(faces[part]), "--scripts", scripts,
             "--train-pages", str(pages), "--eval-pages", str(args.eval_pages),
             "--seed", str(seed), where="imagine base-model")  # fmt: skip
 
