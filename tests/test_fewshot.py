@@ -172,3 +172,16 @@ def test_the_recipe_runs_its_rounds_and_resumes(tmp_path):
     assert again.code == 0, again.err[-3000:]
     assert "imagine run" not in again.err and "imagine data" not in again.err  # all done
     assert "marks added" in again.out
+
+
+def test_recipe_paths_are_quoted_where_hydra_would_read_them_as_syntax():
+    """A --out folder named like a sweep job (lr=0.1,steps=2) or with spaces: each step's
+    override still names it whole."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from imagine_plugins.fewshot.steps import override
+
+    for path in ("/tmp/plain/run", "/tmp/a b/lr=0.1,steps=2/run", "/tmp/it's/x=1"):
+        (parsed,) = OverridesParser.create().parse_overrides([override("data_dir", Path(path))])
+        assert parsed.value() == path
+    assert override("data_dir", Path("/tmp/plain")) == "data_dir=/tmp/plain"

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from imagine_core.api import Command, ImagineError, out
-from imagine_plugins.fewshot.steps import done, imagine, mark_done
+from imagine_plugins.fewshot.steps import done, imagine, mark_done, override
 
 # The few-shot benchmark's test faces (tests/benchmarks/heldout.py and bench_fewshot.py):
 # a base model that had seen them would make its figures meaningless.
@@ -61,9 +61,10 @@ class BaseModel(Command):
         _corpus(args, args.out / "unseen", faces, "held out", 0, seed=1)
         run = args.out / "run"
         if not done(run):
-            imagine("run", "dataset=labelimg", f"data_dir={(args.out / 'corpus').resolve()}",
-                    f"steps={args.steps}", f"hydra.run.dir={run.resolve()}", *args.overrides,
-                    where="imagine base-model")  # fmt: skip
+            corpus = (args.out / "corpus").resolve()
+            imagine("run", "dataset=labelimg", override("data_dir", corpus),
+                    f"steps={args.steps}", override("hydra.run.dir", run.resolve()),
+                    *args.overrides, where="imagine base-model")  # fmt: skip
             mark_done(run)
         read = args.out / "read"
         if not done(read):

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from imagine_core.api import Command, ImagineError, err, out
-from imagine_plugins.fewshot.steps import DONE
+from imagine_plugins.fewshot.steps import DONE, override
 from imagine_plugins.fewshot.steps import imagine as _imagine
 
 
@@ -117,7 +117,7 @@ def _self_training_round(args: argparse.Namespace, round_: int) -> dict:
         )
         _synth(args, marked, synth, asdict(kept))
     fine_tune = [
-        f"+train_config.fine_tune_checkpoint={last.resolve()}",
+        override("+train_config.fine_tune_checkpoint", last.resolve()),
         "+train_config.fine_tune_checkpoint_type=detection",
     ]
     _train(args, synth, args.out / f"round{round_}", args.round_steps, fine_tune)
@@ -138,8 +138,8 @@ def _synth(args: argparse.Namespace, marked: Path, synth: Path, note: dict | Non
 def _train(args: argparse.Namespace, synth: Path, run: Path, steps: int, more: list) -> None:
     if (run / DONE).is_file():
         return
-    _imagine("run", "dataset=labelimg", f"data_dir={synth.resolve()}", f"steps={steps}",
-             f"hydra.run.dir={run.resolve()}", *more, *args.overrides)  # fmt: skip
+    _imagine("run", "dataset=labelimg", override("data_dir", synth.resolve()), f"steps={steps}",
+             override("hydra.run.dir", run.resolve()), *more, *args.overrides)  # fmt: skip
     (run / DONE).touch()
 
 

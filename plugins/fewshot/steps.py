@@ -32,3 +32,13 @@ def done(folder: Path) -> bool:
 def mark_done(folder: Path, note: str = "") -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / DONE).write_text(note)
+
+
+def override(key: str, path: Path) -> str:
+    """``key=path`` as Hydra parses it: quoted where the path holds what its grammar reads
+    (a folder named like a sweep job, ``lr=0.1,steps=2``, or with spaces)."""
+    text = str(path)
+    if not any(ch in text for ch in " ,=[]{}()'\""):
+        return f"{key}={text}"
+    quote = '"' if "'" in text else "'"
+    return f"{key}={quote}{text}{quote}"
