@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     except ImagineError as exc:
         return report_error(exc)
     except KeyboardInterrupt as exc:  # a plugin's SIGTERM handler may say 143
+        if not getattr(exc, "reported", False):  # else the plugin said what it kept
+            from imagine_core.console import err
+
+            err.print("[yellow]interrupted[/yellow]: nothing more was written; run the same "
+                      "command again to go on")  # fmt: skip
         return getattr(exc, "exit_code", 130)
 
 

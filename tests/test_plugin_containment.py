@@ -250,6 +250,16 @@ class Crashes(Command):
         raise ZeroDivisionError("the plugin's own bug")
 
 
+class Interrupted(Command):
+    help = "Ctrl-C before anything was saved"
+
+    def add_arguments(self, parser):
+        pass
+
+    def run(self, args):
+        raise KeyboardInterrupt
+
+
 class NoRun(Command):
     help = "lacks run"
 
@@ -262,7 +272,16 @@ def imagine_register(registry):
     registry.add("command", "crashes", factory=lambda **_: Crashes(), description="x")
     registry.add("command", "number", factory=lambda **_: 3, description="x")
     registry.add("command", "norun", factory=lambda **_: NoRun(), description="x")
+    registry.add("command", "interrupted", factory=lambda **_: Interrupted(), description="x")
 """
+
+
+def test_ctrl_c_that_no_step_reported_still_gets_a_line(cli, third_party):
+    """Ctrl-C outside a training loop (while a run starts, after its last step) exited
+    130 with no word."""
+    third_party("mine", COMMANDS)
+    result = cli("interrupted")
+    assert result.code == 130 and "interrupted" in result.err and "same command" in result.err
 
 
 @pytest.mark.parametrize(

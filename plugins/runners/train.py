@@ -509,7 +509,7 @@ def _saved_when_interrupted(manager: Any, step: Any) -> Iterator[None]:
     previous = signal.signal(signal.SIGTERM, _terminate) if main else None
     try:
         yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         current = int(step.numpy())
         saved = manager.latest_checkpoint
         if current and not (saved and saved.endswith(f"-{current}")):
@@ -519,6 +519,7 @@ def _saved_when_interrupted(manager: Any, step: Any) -> Iterator[None]:
             f"[yellow]interrupted[/yellow] at step {current}: {kept}; "
             "run the same command again to resume"
         )
+        exc.reported = True  # the CLI says nothing more
         raise
     finally:
         if main:
