@@ -82,11 +82,11 @@ def _plugin_command(name: str, argv: list[str], description: str) -> int:
         sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
         for full, command in commands.items():
             p = sub.add_parser(full[len(prefix) :], help=command.help, description=command.help)
-            p.set_defaults(_command=command)
+            p.set_defaults(_name=full)
             command.add_arguments(p)
     args = parser.parse_args(argv)
-    command = getattr(args, "_command", None) or commands[name]
-    record = next(records[n] for n, c in commands.items() if c is command)
+    chosen = getattr(args, "_name", name)
+    command, record = commands[chosen], records[chosen]
     try:
         return command.run(args)
     except ImagineError:

@@ -49,9 +49,10 @@ def _check_hydra_overrides(overrides: list[str]) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import OverrideParseException
 
+    parser = OverridesParser.create()
     for override in overrides:
         try:
-            OverridesParser.create().parse_overrides([override])
+            parser.parse_overrides([override])
         except OverrideParseException:
             key, _, value = override.partition("=")
             raise ConfigError(

@@ -140,23 +140,28 @@ def _bound_broken(field: FieldDescriptor, number) -> str | None:
         return None
     if number != number:
         return "not a number (NaN)"
-    options = field.GetOptions()
-    schema = proto_module("options")
-    if options.HasExtension(schema.minimum) and number < options.Extensions[schema.minimum]:
+    low, high, above = _limits(field)
+    if low is not None and number < low:
         return "below the smallest value this field takes"
-    if options.HasExtension(schema.maximum) and number > options.Extensions[schema.maximum]:
+    if high is not None and number > high:
         return "above the largest value this field takes"
-    if options.HasExtension(schema.above) and number <= options.Extensions[schema.above]:
+    if above is not None and number <= above:
         return "too small for this field"
     return None
 
 
-def _bounds(field: FieldDescriptor) -> str:
-    """The field's bounds in words: 'in [0, 1]', 'above 0', 'of at least 1' …"""
+def _limits(field: FieldDescriptor) -> tuple[float | None, float | None, float | None]:
+    """(minimum, maximum, above) of the field's options; None where it sets none."""
     options, schema = field.GetOptions(), proto_module("options")
-    low = options.Extensions[schema.minimum] if options.HasExtension(schema.minimum) else None
-    high = options.Extensions[schema.maximum] if options.HasExtension(schema.maximum) else None
-    above = options.Extensions[schema.above] if options.HasExtension(schema.above) else None
+    return tuple(
+        options.Extensions[ext] if options.HasExtension(ext) else None
+        for ext in (schema.minimum, schema.maximum, schema.above)
+    )
+
+
+def _bounds(field: FieldDescriptor) -> str:
+    """The field's bounds in words: 'at least 0 and at most 1', 'above 0' …"""
+    low, high, above = _limits(field)
     parts = [f"at least {low:g}" if low is not None else "",
              f"above {above:g}" if above is not None else "",
              f"at most {high:g}" if high is not None else ""]  # fmt: skip

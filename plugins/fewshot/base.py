@@ -15,7 +15,13 @@ import json
 from pathlib import Path
 
 from imagine_core.api import Command, ImagineError, out
-from imagine_plugins.fewshot.steps import done, imagine, mark_done, override
+from imagine_plugins.fewshot.steps import (
+    add_overrides_argument,
+    done,
+    imagine,
+    mark_done,
+    override,
+)
 
 # The few-shot benchmark's test faces (tests/benchmarks/heldout.py and bench_fewshot.py):
 # a base model that had seen them would make its figures meaningless.
@@ -49,10 +55,7 @@ class BaseModel(Command):
         parser.add_argument("--pages", type=int, default=2000, help="training pages (2000)")
         parser.add_argument("--eval-pages", type=int, default=40, help="per part (40)")
         parser.add_argument("--steps", type=int, default=20000, help="training steps (20000)")
-        parser.add_argument(
-            "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-            help="an `imagine run` override (repeatable), e.g. --set hardware=gpu",
-        )  # fmt: skip
+        add_overrides_argument(parser, "for the training (hardware=gpu, …)")
 
     def run(self, args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -166,6 +169,7 @@ def score_families(
     from imagine_core.api import get_plugins, instantiate
 
     record = get_plugins().registry.get("evaluator", "character_error_rate")
+    evaluator = instantiate(record, None, None)
     faces = json.loads((corpus / "corpus.json").read_text(encoding="utf-8"))["faces"]["eval"]
     tally: dict[str, list[int]] = {}
     for index, (face, script) in enumerate(faces):
@@ -173,7 +177,7 @@ def score_families(
         found = read / f"{name}.txt"
         truth = (corpus / "eval" / f"{name}.gt.txt").read_text(encoding="utf-8")
         text = found.read_text(encoding="utf-8") if found.is_file() else ""
-        score = instantiate(record, None, None).add_text(name, truth, text)
+        score = evaluator.add_text(name, truth, text)
         for key in (f"{family_of.get(face, Path(face).stem)} ({script})", "all"):
             counts = tally.setdefault(key, [0, 0])
             counts[0] += score.errors

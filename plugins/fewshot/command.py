@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from imagine_core.api import Command, ImagineError, err, out
-from imagine_plugins.fewshot.steps import DONE, override
+from imagine_plugins.fewshot.steps import DONE, add_overrides_argument, override
 from imagine_plugins.fewshot.steps import imagine as _imagine
 
 
@@ -49,11 +49,7 @@ class FewShot(Command):
         parser.add_argument("--round-steps", type=int, default=400, help="later rounds' (400)")
         parser.add_argument("--synth-pages", type=int, default=200, help="composed pages (200)")
         parser.add_argument("--words", type=Path, help="a word list for data synth")
-        parser.add_argument(
-            "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-            help="an `imagine run` override for every round (repeatable), e.g. --set "
-            "batch_size=4",
-        )  # fmt: skip
+        add_overrides_argument(parser, "for every round")
 
     def run(self, args: argparse.Namespace) -> int:
         _check(args)

@@ -3,6 +3,7 @@ finished step leaves a mark so that the same recipe run again goes on after it."
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,11 @@ def override(key: str, path: Path) -> str:
         return f"{key}={text}"
     quote = '"' if "'" in text else "'"
     return f"{key}={quote}{text}{quote}"
+
+
+def add_overrides_argument(parser: argparse.ArgumentParser, which: str) -> None:
+    """``--set KEY=VALUE`` (repeatable): an ``imagine run`` override the recipe passes on."""
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+        help=f"an `imagine run` override {which} (repeatable), e.g. --set batch_size=4",
+    )  # fmt: skip

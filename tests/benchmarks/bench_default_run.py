@@ -20,11 +20,8 @@ import time
 from pathlib import Path
 
 
-def main() -> None:
-    args = sys.argv[1:]
-    keep = None
-    if args[:1] == ["--keep"]:
-        keep, args = Path(args[1]), args[2:]
+def timed_run(args: list[str], keep: Path | None = None) -> tuple[float, dict]:
+    """``imagine run ARGS`` in a temporary folder with a fresh cache: seconds, metrics."""
     with tempfile.TemporaryDirectory(prefix="imagine-run-") as tmp:
         env = {**os.environ, "IMAGINE_CACHE": str(Path(tmp) / "cache")}
         command = [sys.executable, "-m", "imagine_core", "run", *args]
@@ -34,15 +31,23 @@ def main() -> None:
         metrics_file = next(Path(tmp, "outputs").glob("*/metrics.json"), None)
         if proc.returncode or metrics_file is None:
             sys.exit(f"imagine run failed (exit code {proc.returncode})")
-        metrics = json.loads(metrics_file.read_text())
         if keep is not None:
             shutil.copytree(metrics_file.parent, keep / "run", dirs_exist_ok=True)
             shutil.copytree(Path(tmp) / "cache", keep / "cache", dirs_exist_ok=True)
-        print(
-            f"imagine run {' '.join(args)}: {seconds / 60:.1f} min wall, "
-            f"CER {metrics['CER']:.4f}, WER {metrics['WER']:.4f}, mAP {metrics['mAP']:.4f}, "
-            f"mAP@0.5 {metrics['mAP@0.5']:.4f}"
-        )
+        return seconds, json.loads(metrics_file.read_text())
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    keep = None
+    if args[:1] == ["--keep"]:
+        keep, args = Path(args[1]), args[2:]
+    seconds, metrics = timed_run(args, keep)
+    print(
+        f"imagine run {' '.join(args)}: {seconds / 60:.1f} min wall, "
+        f"CER {metrics['CER']:.4f}, WER {metrics['WER']:.4f}, mAP {metrics['mAP']:.4f}, "
+        f"mAP@0.5 {metrics['mAP@0.5']:.4f}"
+    )
 
 
 if __name__ == "__main__":
