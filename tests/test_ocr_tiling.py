@@ -182,3 +182,28 @@ def test_glyph_height_follows_the_scale_of_the_page():
     assert heights[1] == pytest.approx(21, abs=1.5)
     assert heights[0] == pytest.approx(0.6 * heights[1], rel=0.1)
     assert heights[2] == pytest.approx(1.6 * heights[1], rel=0.1)
+
+
+class WholeTile(Detector):
+    """Answers one glyph the size of every tile it is shown, padding included."""
+
+    stride, input_size = 32, 64
+
+    def detect(self, images):
+        side = images.shape[1]
+        return [
+            {"boxes": [(0, 0, side, side)], "labels": ["a"], "scores": [0.9]} for _ in images
+        ]
+
+
+def test_boxes_of_a_rescaled_page_stay_inside_the_page(monkeypatch):
+    import imagine_plugins.ocr.tiling as tiling
+
+    # 421 px at 0.7 is 294.7, rounded to 295 px: scaled back, 421.4 px
+    monkeypatch.setattr(tiling, "scale_for", lambda image, low, high: 0.7)
+    page = np.full((203, 421, 3), 255, np.uint8)
+    (glyphs,) = TiledPageReader(tile_size=64, overlap=16).read(WholeTile(), [page])
+    assert glyphs
+    for g in glyphs:
+        x0, y0, x1, y1 = g.box
+        assert 0 <= x0 < x1 <= 421 and 0 <= y0 < y1 <= 203

@@ -153,10 +153,13 @@ class TiledPageReader(PageReader):
             for image, f in zip(images, factors, strict=True)
         ]
         found = self._read(detector, scaled)
-        for glyphs, factor in zip(found, factors, strict=True):
+        for glyphs, factor, image in zip(found, factors, images, strict=True):
             if factor != 1.0:
                 for g in glyphs:
                     g.box = tuple(v / factor for v in g.box)
+                # the scaled page's side is rounded to whole pixels: scaled back, a box at
+                # its edge may reach a fraction of a pixel past the page's own.
+                clip(glyphs, image)
         return found
 
     def _read(self, detector: Detector, images: list[np.ndarray]) -> list[list[Glyph]]:
