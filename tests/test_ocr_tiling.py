@@ -191,9 +191,7 @@ class WholeTile(Detector):
 
     def detect(self, images):
         side = images.shape[1]
-        return [
-            {"boxes": [(0, 0, side, side)], "labels": ["a"], "scores": [0.9]} for _ in images
-        ]
+        return [{"boxes": [(0, 0, side, side)], "labels": ["a"], "scores": [0.9]} for _ in images]
 
 
 def test_boxes_of_a_rescaled_page_stay_inside_the_page(monkeypatch):
