@@ -116,11 +116,11 @@ def _images(source: Any) -> list[tuple[Any, Path | None, str]]:
 class Reader:
     """A model ready to read pages (see :func:`load`)."""
 
-    def __init__(self, model: str | Path, **ocr: Any):
+    def __init__(self, model: str | Path | None = None, **ocr: Any):
         from imagine_core.api import instantiate, load_detector
         from imagine_core.plugins import get_plugins
 
-        pipeline, self.detector = load_detector(Path(model))
+        pipeline, self.detector = load_detector(None if model is None else Path(model))
         self.settings = type(pipeline.ocr)()
         self.settings.CopyFrom(pipeline.ocr)
         for key, value in ocr.items():  # e.g. min_score=0.5, direction="rtl"
@@ -165,10 +165,11 @@ class Reader:
         ]
 
 
-def load(model: str | Path, **ocr: Any) -> Reader:
-    """A reader for a run folder of ``imagine run`` (its newest checkpoint) or a model
-    written by ``imagine export`` (SavedModel or TFLite); keyword arguments override the
-    model's ``ocr`` settings (``min_score=0.5``, ``direction="rtl"`` …)."""
+def load(model: str | Path | None = None, **ocr: Any) -> Reader:
+    """A reader for a run folder of ``imagine run`` (its newest checkpoint), a model
+    written by ``imagine export`` (SavedModel or TFLite) or a shipped model's name (none:
+    ``base``, the model imagine ships); keyword arguments override the model's ``ocr``
+    settings (``min_score=0.5``, ``direction="rtl"`` …)."""
     return Reader(model, **ocr)
 
 

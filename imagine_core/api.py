@@ -41,6 +41,7 @@ from imagine_core.contracts import (  # every kind's contract
     Runner,
     SimilarityCalculator,
     TextAssembler,
+    TrainedModel,
     Writer,
 )
 from imagine_core.contracts.data import IGNORE, Box, Example
@@ -81,9 +82,11 @@ from imagine_core.runs import (
     latest_checkpoint,
     load_detector,
     model_config,
+    model_folder,
     page_detections,
     read_pipeline,
     restore,
+    shipped_models,
 )
 from imagine_core.schema import proto_module
 
@@ -136,6 +139,7 @@ __all__ = [
     "SimilarityCalculator",
     "SsdBoxPredictor",
     "TextAssembler",
+    "TrainedModel",
     "Word",
     "Writer",
     "build",
@@ -157,6 +161,7 @@ __all__ = [
     "make",
     "missing_members",
     "model_config",
+    "model_folder",
     "normalise",
     "out",
     "page_detections",
@@ -172,6 +177,7 @@ __all__ = [
     "require_fit",
     "required_members",
     "restore",
+    "shipped_models",
     "shown",
     "to_text",
     "union",

@@ -25,6 +25,39 @@ def read_pipeline(path: Path) -> Message:
     return read_text_file(path, pipeline_class())
 
 
+DEFAULT_MODEL = "base"  # the trained model read with when none is named
+
+
+def model_folder(model: Path | str | None) -> Path:
+    """The folder of ``model``: a folder as given, else the model a plugin ships under that
+    name (``imagine ocr --model base``); None: the base model. A folder of the name in the
+    working directory wins over a shipped model."""
+    from imagine_core.build import make
+    from imagine_core.plugins import get_plugins
+
+    name = DEFAULT_MODEL if model is None else str(model)
+    given = Path(name)
+    if given.exists():
+        return given
+    record = get_plugins().registry.find("trained_model", name)
+    if record is not None:
+        return Path(make(record).folder())
+    if model is None:
+        raise ImagineError(
+            "no model given, and no installed plugin ships a base model",
+            fix="pass --model with a run folder of `imagine run` (`imagine run` on the demo "
+            "data trains one) or a model from `imagine export`",
+        )
+    return given
+
+
+def shipped_models() -> list[str]:
+    """The names of the trained models the loaded plugins ship."""
+    from imagine_core.plugins import get_plugins
+
+    return get_plugins().registry.names("trained_model")
+
+
 def loader_of(path: Path) -> ModelLoader:
     """The registered model loader whose layout ``path`` is in."""
     from imagine_core.build import make
@@ -40,7 +73,8 @@ def loader_of(path: Path) -> ModelLoader:
     raise ImagineError(
         "no such model" if not path.is_dir() else "no loaded plugin reads this model folder",
         where=str(path),
-        fix="pass a run folder of `imagine run` or a model from `imagine export` (the "
+        fix="pass a run folder of `imagine run`, a model from `imagine export` or the name "
+        f"of a shipped model ({', '.join(shipped_models()) or 'none installed'}) (the "
         f"layouts read: {layouts or 'none'})",
     )
 
@@ -49,22 +83,27 @@ def model_config(path: Path) -> tuple[Message, list[str]]:
     """The pipeline and class names (``["?", *label map]``, detection class c is label id
     c) of what ``load_detector`` would load, without loading it: a command checks its
     settings and names its outputs before any model (or worker) starts."""
+    path = model_folder(path)
     return loader_of(path).config(path)
 
 
 def load_detector(path: Path) -> tuple[Message, Detector]:
-    """The model in ``path`` (a run's newest checkpoint, an export …), ready to detect."""
+    """The model in ``path`` (a run's newest checkpoint, an export, a shipped model's
+    name …), ready to detect."""
+    path = model_folder(path)
     return loader_of(path).load(path)
 
 
 def latest_checkpoint(path: Path) -> Path:
     """The newest checkpoint of a trainable model folder (a run)."""
+    path = model_folder(path)
     return loader_of(path).latest_checkpoint(path)
 
 
 def restore(path: Path, checkpoint: Path | None = None) -> tuple[Message, Any, LabelMap]:
     """A trainable model folder's pipeline, its model with the checkpoint's weights
     (default: the newest), and its label map: what evaluation and exporters start from."""
+    path = model_folder(path)
     return loader_of(path).restore(path, checkpoint)
 
 

@@ -8,7 +8,7 @@ from imagine_core.contracts.data import (
     ExampleChecker,
 )
 from imagine_core.contracts.evaluation import Evaluator
-from imagine_core.contracts.export import Exporter, ModelLoader
+from imagine_core.contracts.export import Exporter, ModelLoader, TrainedModel
 from imagine_core.contracts.model import (
     AnchorGenerator,
     BoxCoder,
@@ -48,6 +48,7 @@ CONTRACTS: dict[str, type] = {
     "evaluator": Evaluator,
     "exporter": Exporter,
     "model_loader": ModelLoader,
+    "trained_model": TrainedModel,
     "page_reader": PageReader,
     "text_assembler": TextAssembler,
     "writer": Writer,

@@ -49,3 +49,13 @@ class ModelLoader(ABC):
             fix="pass the run folder that `imagine run` wrote (evaluation and export "
             "start from its checkpoints)",
         )
+
+
+class TrainedModel(ABC):
+    """A model a plugin ships, ready to read or to start a run from, under a name
+    (``imagine ocr --model NAME``; ``base``: the one read with when no model is given).
+    Its folder is in a layout some ``model_loader`` reads (a run folder, an export)."""
+
+    @abstractmethod
+    def folder(self) -> Path:
+        """Where the model's files are."""

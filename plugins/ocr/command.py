@@ -21,8 +21,8 @@ class Ocr(Command):
         parser.add_argument(
             "--model",
             type=Path,
-            required=True,
-            help="a run folder of `imagine run` (newest checkpoint) or a SavedModel",
+            help="a run folder of `imagine run` (newest checkpoint), an exported model or "
+            "the name of a shipped one (default: base, the model imagine ships)",
         )
         parser.add_argument("--out", type=Path, default=Path("ocr"), help="output folder")
         parser.add_argument(

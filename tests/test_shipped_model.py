@@ -1,0 +1,69 @@
+"""The model a plugin ships: read with when no model is named, named by ``--model base``,
+and packed (weights only) so that it fits in the package."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import imagine_plugins.base_model.plugin as base_model
+
+
+@pytest.fixture(scope="module")
+def packed(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from imagine_plugins.fewshot.pack import pack
+
+    return pack(tiny_run, tmp_path_factory.mktemp("packed") / "model")
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.glob("ckpt-*"))
+
+
+def _glyphs(out: Path) -> list:
+    (found,) = out.glob("*.json")
+    return [(g["char"], g["box"]) for g in json.loads(found.read_text())["glyphs"]]
+
+
+def test_a_packed_run_reads_what_the_run_reads_at_a_fraction_of_its_size(
+    packed, tiny_run, eval_pages, tmp_path, cli
+):
+    newest = sorted((tiny_run / "checkpoints").glob("ckpt-2.*"))
+    assert _size(packed / "checkpoints") < 0.5 * sum(f.stat().st_size for f in newest)
+    page = str(sorted(eval_pages.glob("*.png"))[0])
+    for name, model in (("run", tiny_run), ("packed", packed)):
+        result = cli("ocr", "--model", str(model), page, "--out", str(tmp_path / name),
+                     "--format", "json")  # fmt: skip
+        assert result.code == 0, result.err
+    assert _glyphs(tmp_path / "packed") == _glyphs(tmp_path / "run")
+
+
+def test_without_a_model_pages_are_read_with_the_shipped_one(
+    packed, eval_pages, tmp_path, cli, monkeypatch
+):
+    import imagine
+
+    monkeypatch.setattr(base_model, "FOLDER", packed)
+    page = str(sorted(eval_pages.glob("*.png"))[0])
+    assert cli("ocr", page, "--out", str(tmp_path / "default"), "--format", "json").code == 0
+    named = cli(
+        "ocr", "--model", "base", page, "--out", str(tmp_path / "named"), "--format", "json"
+    )
+    assert named.code == 0, named.err
+    assert _glyphs(tmp_path / "default") == _glyphs(tmp_path / "named")
+    assert [g.char for g in imagine.load().read(page).glyphs] == [
+        char for char, _ in _glyphs(tmp_path / "named")
+    ]
+
+
+def test_without_a_model_and_none_shipped_the_user_is_told_what_to_pass(
+    eval_pages, tmp_path, cli, monkeypatch
+):
+    monkeypatch.setattr(base_model, "FOLDER", tmp_path / "nothing")
+    page = str(sorted(eval_pages.glob("*.png"))[0])
+    result = cli("ocr", page, "--out", str(tmp_path / "out"))
+    assert result.code == 2
+    assert "no model given" in result.err and "--model" in result.err
+    assert "Traceback" not in result.err
