@@ -170,6 +170,7 @@ def test_ctrl_c_saves_the_current_step_and_says_how_to_resume(tmp_path, stop, co
     for line in process.stderr:  # progress lines: every 20 steps when not a terminal
         seen.append(line)
         if line.startswith("step 20/400"):
+            assert "min left" in line  # logs say how long the run has to go
             break
     process.send_signal(stop)
     err = "".join(seen) + process.communicate(timeout=120)[1]

@@ -566,6 +566,14 @@ def _summaries(total: float, losses: dict[str, Any], rate: Any, current: int) ->
     tf.summary.scalar("learning_rate", rate, step=current)
 
 
+def _time_left(steps_left: int, done: int, seconds: float) -> str:
+    """``  ~12 min left`` at the speed so far, for logs (a terminal shows rich's column)."""
+    if steps_left <= 0 or done <= 0:
+        return ""
+    minutes = steps_left * seconds / done / 60
+    return f"  ~{minutes:.0f} min left" if minutes >= 1 else "  <1 min left"
+
+
 def _loop(
     train_step: Any,
     iterator: Any,
@@ -614,7 +622,10 @@ def _loop(
                 speed = done * batch_size / max(time.perf_counter() - started, 1e-9)
                 progress.update(task, completed=current, loss=value, speed=speed)
                 if not err.is_terminal and (current % report == 0 or current == num_steps):
-                    err.print(f"step {current}/{num_steps}  loss {value:.4f}  {speed:.1f} img/s")
+                    left = _time_left(num_steps - current, done, time.perf_counter() - started)
+                    err.print(
+                        f"step {current}/{num_steps}  loss {value:.4f}  {speed:.1f} img/s{left}"
+                    )
                 if current % 10 == 0 or current == num_steps:
                     _summaries(value, losses, schedule(current), current)
                 if current % every == 0 or current == num_steps:
