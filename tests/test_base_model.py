@@ -93,6 +93,8 @@ def test_the_recipe_trains_scores_held_out_families_and_resumes(tmp_path):
     unseen = json.loads((base / "unseen" / "corpus.json").read_text())["faces"]["eval"]
     assert {Path(face).name for face, _ in unseen} == {"DejaVuSerif.ttf"}
     assert (base / "run" / "checkpoints" / "checkpoint").is_file()
+    assert (base / "model" / "checkpoints" / "checkpoint").is_file()  # packed to ship
+    assert "to ship it: copy" in result.out
     figures = json.loads((base / "figures.json").read_text())
     assert set(figures) == {"all"} | {f"DejaVu Serif ({s})" for _, s in unseen}
     assert figures["all"]["CER"] >= 0 and figures["all"]["characters"] > 0

@@ -45,7 +45,7 @@ def test_without_a_model_pages_are_read_with_the_shipped_one(
 ):
     import imagine
 
-    monkeypatch.setattr(base_model, "FOLDER", packed)
+    monkeypatch.setenv(base_model.ENV, str(packed))
     page = str(sorted(eval_pages.glob("*.png"))[0])
     assert cli("ocr", page, "--out", str(tmp_path / "default"), "--format", "json").code == 0
     named = cli(
@@ -61,9 +61,23 @@ def test_without_a_model_pages_are_read_with_the_shipped_one(
 def test_without_a_model_and_none_shipped_the_user_is_told_what_to_pass(
     eval_pages, tmp_path, cli, monkeypatch
 ):
-    monkeypatch.setattr(base_model, "FOLDER", tmp_path / "nothing")
+    monkeypatch.setenv(base_model.ENV, str(tmp_path / "nothing"))
     page = str(sorted(eval_pages.glob("*.png"))[0])
     result = cli("ocr", page, "--out", str(tmp_path / "out"))
     assert result.code == 2
     assert "no model given" in result.err and "--model" in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_run_starts_from_the_shipped_model_by_its_name(packed, tmp_path):
+    from conftest import run_imagine
+    from test_training import TINY
+
+    env = {base_model.ENV: str(packed)}
+    start = ("+train_config.fine_tune_checkpoint=base",
+             "+train_config.fine_tune_checkpoint_type=detection")  # fmt: skip
+    args = (*TINY, "steps=1", *start, f"hydra.run.dir={tmp_path}")
+    result = run_imagine("run", *args, env=env, cwd=tmp_path)
+    assert result.code == 0, result.err[-3000:]
+    assert "initialised from detection checkpoint" in result.err
+    assert str(packed) in result.err

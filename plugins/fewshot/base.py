@@ -69,12 +69,20 @@ class BaseModel(Command):
                     f"steps={args.steps}", override("hydra.run.dir", run.resolve()),
                     *args.overrides, where="imagine base-model")  # fmt: skip
             mark_done(run)
+        model = args.out / "model"
+        if not done(model):
+            from imagine_plugins.fewshot.pack import pack
+
+            pack(run, model)
+            mark_done(model)
         read = args.out / "read"
         if not done(read):
-            imagine("ocr", "--model", str(run), str(args.out / "unseen" / "eval"), "--out",
+            imagine("ocr", "--model", str(model), str(args.out / "unseen" / "eval"), "--out",
                     str(read), "--format", "txt", where="imagine base-model")  # fmt: skip
             mark_done(read)
         _show(args.out, score_families(read, args.out / "unseen", faces["family of"]))
+        out.print(f"to ship it: copy {model} to plugins/base_model/model "
+                  "(plugins/base_model/README.md)")  # fmt: skip
         return 0
 
 
@@ -195,4 +203,4 @@ def _show(folder: Path, figures: dict[str, dict[str, float]]) -> None:
     for key, row in sorted(figures.items(), key=lambda item: -item[1]["CER"]):
         table.add_row(key, str(row["characters"]), f"{row['CER']:.2%}")
     out.print(table)
-    out.print(f"model: {folder / 'run'}")
+    out.print(f"model: {folder / 'model'} (weights only; the run: {folder / 'run'})")

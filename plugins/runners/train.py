@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from imagine_core.api import ImagineError, LabelMap, build, err, get_plugins, make
+from imagine_core.api import ImagineError, LabelMap, build, err, get_plugins, make, model_folder
 
 # The input pipeline runners train on (registry kind input_pipeline; the tfrecord plugin's).
 INPUT_PIPELINE = "tfrecord"
@@ -39,7 +39,7 @@ def _checkpoint_of(path: str) -> tuple[str, Path | None]:
     of the run that wrote it, where there is one."""
     from imagine_plugins.runners.run_folder import latest_checkpoint
 
-    given = Path(path).expanduser()
+    given = model_folder(Path(path).expanduser())  # a shipped model's name: its folder
     if given.is_dir():
         run = given.parent if given.name == "checkpoints" else given
         return str(latest_checkpoint(run)), run / "label_map.pbtxt"
