@@ -189,10 +189,10 @@ def check_path(kind: int, value: str) -> str | None:
         held_out = p.name == "eval" and p.with_name("train").is_dir()
         return None if p.is_dir() or held_out else f"folder not found: {value}"
     if kind == options.CHECKPOINT:  # a checkpoint, a run folder or a shipped model's name
-        from imagine_core.runs import shipped_models
+        from imagine_core.plugins import get_plugins
 
         found = Path(value + ".index").is_file() or p.is_file() or p.is_dir()
-        found = found or value in shipped_models()
+        found = found or value in get_plugins().registry.names("trained_model")
         return None if found else f"checkpoint not found: {value} (no {value}.index)"
     if kind == options.GLOB:
         match = _SHARDED.match(value)
