@@ -81,3 +81,31 @@ def test_a_run_starts_from_the_shipped_model_by_its_name(packed, tmp_path):
     assert result.code == 0, result.err[-3000:]
     assert "initialised from detection checkpoint" in result.err
     assert str(packed) in result.err
+
+
+@pytest.mark.slow
+def test_a_run_built_as_the_shipped_model_starts_from_it_unless_told_not_to(packed, tmp_path):
+    from conftest import run_imagine
+    from test_training import TINY
+
+    env = {base_model.ENV: str(packed)}
+
+    def run(name: str, *args: str):
+        folder = tmp_path / name
+        result = run_imagine("run", *TINY, "steps=1", *args, f"hydra.run.dir={folder}",
+                             env=env, cwd=tmp_path)  # fmt: skip
+        assert (folder / "pipeline.config").is_file(), result.err[-3000:]
+        return result, (folder / "pipeline.config").read_text()
+
+    default, config = run("default")
+    assert default.code == 0, default.err[-3000:]
+    assert "initialised from detection checkpoint" in default.err
+    assert f'fine_tune_checkpoint: "{packed}"' in config  # the run folder says so
+    scratch, config = run("scratch", "start_from=scratch")
+    assert scratch.code == 0 and "initialised from" not in scratch.err
+    assert "fine_tune_checkpoint" not in config
+    other, _ = run("other", "model.ssd.image_resizer.fixed_shape_resizer.height=96")
+    assert other.code == 0 and "initialised from" not in other.err
+    assert "training from scratch: the shipped model 'base' is built otherwise" in other.err
+    unknown, _ = run("unknown", "start_from=fraktur")
+    assert unknown.code == 2 and "no shipped model is named 'fraktur'" in unknown.err

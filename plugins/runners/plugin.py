@@ -94,6 +94,7 @@ def imagine_reads():
         "train_config.fine_tune_checkpoint",
         "train_config.fine_tune_checkpoint_type",
         "train_config.from_detection_checkpoint",
+        "train_config.start_from",
         "eval_config.num_visualizations",
         "eval_config.use_moving_averages",
     ]

@@ -1,5 +1,6 @@
-"""``lr``, ``steps`` and ``batch_size``: the short keys of the training fields this plugin
-reads, for sweeps (``imagine run -m lr=0.01,0.003``)."""
+"""``lr``, ``steps``, ``batch_size`` and ``start_from``: the short keys of the training
+fields this plugin reads, for sweeps (``imagine run -m lr=0.01,0.003``) and switches
+(``start_from=scratch``)."""
 
 from __future__ import annotations
 
@@ -49,8 +50,18 @@ def _learning_rate(value: Any, cfg: Any) -> tuple[str, float]:
     )
 
 
+def _start_from(value: Any, cfg: Any) -> tuple[str, str]:
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"start_from names a shipped model or 'scratch', got {value!r}",
+            where=f"command line: start_from={value}",
+        )
+    return "train_config.start_from", value
+
+
 SHORT_KEYS = [
     ShortKey("lr", "the base learning rate of whatever schedule train_config uses", _learning_rate),
     _whole("steps", "num_steps"),
     _whole("batch_size", "batch_size"),
+    ShortKey("start_from", "the shipped model a run starts from, or scratch", _start_from),
 ]

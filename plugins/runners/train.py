@@ -115,7 +115,10 @@ def _carry_classes(detector: Any, path: str, earlier: LabelMap, label_map: Label
 def resolve(pipeline: Any) -> list[str]:
     """What a run derives from its training data, filled in before anything is built
     (``imagine_resolve_pipeline``): ``num_classes`` from the label map, and what plugins
-    measure on the training pages (``imagine_fill_from_pages``)."""
+    measure on the training pages (``imagine_fill_from_pages``), and the shipped model it
+    starts from (``start``)."""
+    from imagine_plugins.runners.start import start_from
+
     inputs = make(get_plugins().registry.get("input_pipeline", INPUT_PIPELINE))
     files, label_map = inputs.records(pipeline.train_input_reader)
     model_message = _model_message(pipeline)
@@ -131,7 +134,7 @@ def resolve(pipeline: Any) -> list[str]:
             where="model.*.num_classes",
             fix="leave num_classes unset to take it from the label map",
         )
-    return filled + fill_from_pages(pipeline, files)
+    return filled + fill_from_pages(pipeline, files) + start_from(pipeline)
 
 
 def fill_from_pages(pipeline: Any, files: list[Path], pages: int = 64) -> list[str]:
