@@ -1,0 +1,135 @@
+"""The base model out of the box: its CER on font families it never saw, beside Tesseract's
+stock ``eng`` model on the same pages, and pages/s of both.
+
+The pages are made by ``heldout.py``'s renderer (not imagine's: other text, per-line ink,
+paper, rotation, blur, noise, JPEG), one document per held-out family of the base-model
+recipe (``DIR/faces.json``: whole families the model never trained on), each with its own
+size, pitch and degradation drawn from clean to moderate. Nothing is tuned on them.
+
+    python tests/benchmarks/bench_base_model.py --recipe base/            # its base/model
+    python tests/benchmarks/bench_base_model.py --recipe base/ --model base  # what ships
+
+Prints one row per family (worst first) and the median, and the ratio of imagine's CER and
+speed to Tesseract's, with the load average the figures were taken under.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import heldout  # this folder's: the held-out renderer
+import numpy as np
+from bench_fewshot import cer
+
+
+def documents(recipe: Path, seed: int) -> list[heldout.Document]:
+    """One Latin document per held-out family: its first face, a size, page and
+    degradation of its own (clean to moderate)."""
+    faces = json.loads((recipe / "faces.json").read_text(encoding="utf-8"))
+    rng = np.random.default_rng(seed)
+    found = []
+    for family in faces["held-out families"]:
+        face = next(f for f in faces["held out"] if faces["family of"][f] == family)
+        size = int(rng.integers(20, 36))
+        doc = heldout.Document(
+            family, face, size, "eng",
+            int(rng.integers(800, 1300)), int(rng.integers(900, 1500)),
+            float(rng.uniform(1.3, 1.8)), float(rng.uniform(-1, 1)),
+            float(rng.uniform(0, 1.0)), float(rng.uniform(0, 0.05)), int(rng.integers(70, 95)),
+        )  # fmt: skip
+        found.append(doc)
+    return found
+
+
+def render(doc: heldout.Document, folder: Path, pages: int, seed: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for index in range(pages):
+        png, _, text = heldout.render_page(doc, index, seed)
+        page = folder / f"{doc.name.replace(' ', '_')}_{index}.png"
+        page.write_bytes(png)
+        page.with_suffix(".gt.txt").write_text(text, encoding="utf-8")
+        written.append(page)
+    return written
+
+
+def imagine_read(model: str, pages: list[Path]) -> tuple[dict[Path, str], float]:
+    import imagine
+
+    reader = imagine.load(model)
+    reader.read(pages[0])  # the graph is built once, before the clock starts
+    started = time.perf_counter()
+    read = {page: reader.read(page).text for page in pages}
+    return read, time.perf_counter() - started
+
+
+def tesseract_read(pages: list[Path]) -> tuple[dict[Path, str], float] | None:
+    if shutil.which("tesseract") is None:
+        return None
+    started = time.perf_counter()
+    read = {}
+    for page in pages:
+        read[page] = subprocess.run(
+            ["tesseract", str(page), "-", "-l", "eng", "--psm", "4"],
+            capture_output=True, text=True, check=False,
+        ).stdout  # fmt: skip
+    return read, time.perf_counter() - started
+
+
+def score(read: dict[Path, str], pages: list[Path]) -> float:
+    errors = characters = 0.0
+    for page in pages:
+        truth = page.with_suffix(".gt.txt").read_text(encoding="utf-8")
+        errors += cer(truth, read[page]) * len(truth)
+        characters += len(truth)
+    return errors / max(characters, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipe", type=Path, required=True, help="imagine base-model's folder")
+    parser.add_argument("--model", help="model to read with (default: RECIPE/model)")
+    parser.add_argument("--pages", type=int, default=2, help="pages per family (2)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    model = args.model or str(args.recipe / "model")
+    load = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="bench-base-"))
+    docs = documents(args.recipe, args.seed)
+    pages = {doc.name: render(doc, work, args.pages, args.seed) for doc in docs}
+    every = [p for group in pages.values() for p in group]
+    ours, our_seconds = imagine_read(model, every)
+    theirs = tesseract_read(every)
+    rows = []
+    for name, group in pages.items():
+        tess = score(theirs[0], group) if theirs else None
+        rows.append((name, score(ours, group), tess))
+    print(f"\nbase model {model} on {len(every)} pages of {len(docs)} held-out families "
+          f"(load {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)")  # fmt: skip
+    print(f"{'family':28} {'imagine':>8} {'tesseract eng':>14} {'ratio':>6}")
+    for name, our_cer, tess in sorted(rows, key=lambda row: -row[1]):
+        ratio = f"{our_cer / tess:6.1f}" if tess else "     -"
+        tess_text = f"{tess:14.1%}" if tess is not None else f"{'-':>14}"
+        print(f"{name:28} {our_cer:8.1%} {tess_text} {ratio}")
+    median = statistics.median(row[1] for row in rows)
+    print(f"{'median':28} {median:8.1%}", end="")
+    if theirs:
+        tess_median = statistics.median(row[2] for row in rows)
+        print(f" {tess_median:14.1%} {median / max(tess_median, 1e-9):6.1f}")
+        print(f"pages/s: imagine {len(every) / our_seconds:.2f}, tesseract "
+              f"{len(every) / theirs[1]:.2f} (ratio {theirs[1] / our_seconds:.2f})")  # fmt: skip
+    else:
+        print("\ntesseract: not installed (apt-get install tesseract-ocr) — no comparison")
+    print(f"pages kept in {work}")
+
+
+if __name__ == "__main__":
+    main()
