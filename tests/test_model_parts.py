@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 tf = pytest.importorskip("tensorflow")
@@ -355,3 +357,50 @@ def test_faster_rcnn_crop_size_and_loss_weights_are_honoured(rcnn_pipeline):
     losses = detector.loss(detector.predict(prepared, shapes, training=True), batch)
     assert set(losses) == {"rpn_objectness", "rpn_localization", "classification", "localization"}
     assert float(losses["rpn_objectness"]) == 0.0 and float(losses["classification"]) > 0.0
+
+
+class _Maps:
+    """A feature extractor plugin's mistakes: maps under int keys, a level missing, a
+    level at the wrong stride."""
+
+    size_multiple = None
+
+    def __init__(self, mistake: str):
+        self.mistake = mistake
+
+    def build(self, min_level, max_level):
+        import tf_keras
+
+        images = tf_keras.Input([None, None, 3])
+        maps = {}
+        for level in range(min_level, max_level + 1):
+            stride = 2 ** (level - 1) if self.mistake == "stride" and level == 4 else 2**level
+            maps[str(level)] = tf_keras.layers.Conv2D(8, 1, strides=stride)(images)
+        if self.mistake == "int keys":
+            maps = {int(key): value for key, value in maps.items()}
+        if self.mistake == "missing":
+            del maps[str(max_level)]
+        return tf_keras.Model(images, maps), None
+
+
+@pytest.mark.parametrize(
+    ("mistake", "said"),
+    [("int keys", "keyed by 3 (int)"), ("missing", "no level 5"), ("stride", "level-4 map")],
+)
+def test_a_feature_extractor_giving_the_wrong_maps_is_named_when_the_model_builds(mistake, said):
+    import imagine
+    from imagine_core.api import FeatureExtractor, ImagineError, LabelMap, build, get_plugins
+
+    registry = get_plugins().registry
+    name = f"maps_probe_{mistake.replace(' ', '_')}"
+
+    class Probe(_Maps, FeatureExtractor):
+        pass
+
+    with registry.registering("probe", "probe-dist"):
+        registry.add("feature_extractor", name, factory=lambda **_: Probe(mistake))
+    pipeline = imagine.pipeline([f"model.ssd.feature_extractor.type={name}"])
+    pipeline.model.ssd.num_classes = 2
+    with pytest.raises(ImagineError, match=re.escape(said)) as raised:
+        build(pipeline.model, pipeline, label_map=LabelMap.from_names(["a", "b"]))
+    assert name in raised.value.where

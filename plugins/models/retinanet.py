@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from imagine_plugins.models.detections import KerasDetector, as_float32, pixel_boxes, to_contract
+from imagine_plugins.models.levels import check_levels
 from imagine_plugins.models.losses import HardExampleMiner
 
 # Model Garden's NMS: its default ('v2') spends seconds per page on a CPU, 'batched'
@@ -61,6 +62,8 @@ class RetinaNetDetector(KerasDetector):
         self.min_level = self.anchor_generator.min_level
         self.max_level = self.anchor_generator.max_level
         backbone, decoder = extractor.build(self.min_level, self.max_level)
+        levels = range(self.min_level, self.max_level + 1)
+        check_levels(backbone, decoder, levels, ssd.feature_extractor.type)
         head = predictor.build(
             self.min_level, self.max_level, self.num_classes + 1, self.anchor_generator.per_location
         )
