@@ -33,6 +33,8 @@ minutes from marks to model (synthesis + training; with ``--baseline`` also as a
 to the default `imagine run` timed first in the same benchmark run), Tesseract's CER on
 the same pages with its best stock model where ``tesseract`` and that language data are
 installed (`eng` for scripts it has no model of), and the machine's load before and after.
+``--against-scratch`` runs each document a second time with ``start_from=scratch`` and
+prints the ratios of CER and minutes from the base model to those from scratch.
 
 The classic set's pages are 1000x1300 px with 28-30 px type and light degradation.
 ``--resolution 2 --degradations texture,fading,bleed,rotation,lighting,blur,noise,jpeg``
@@ -326,6 +328,11 @@ def main() -> None:
     parser.add_argument("--keep-score", type=float, default=0.8, help="self-training's marks")
     parser.add_argument("--round-steps", type=int, default=400, help="steps per round")
     parser.add_argument(
+        "--against-scratch", action="store_true",
+        help="run each document twice: as imagine fewshot starts (from the installed base "
+        "model; IMAGINE_BASE_MODEL=DIR names another) and with start_from=scratch",
+    )  # fmt: skip
+    parser.add_argument(
         "--baseline", action="store_true",
         help="first time the default `imagine run` and print each document's minutes as a "
         "ratio to it",
@@ -341,29 +348,48 @@ def main() -> None:
         if not (FONTS / doc.font).is_file():
             print(f"skipped {doc.name}: {FONTS / doc.font} is not installed", flush=True)
             continue
+        starts = [("", extra), (" scratch", [*extra, "start_from=scratch"])]
         for how in args.marks.split(","):
-            with tempfile.TemporaryDirectory(prefix=f"fewshot-{doc.name}-") as tmp:
-                row = one_document(doc, how, Path(tmp), args, extra)
-                if args.keep:
-                    shutil.copytree(tmp, args.keep / f"{doc.name}-{how}", dirs_exist_ok=True)
-            rows.append(row)
-            tess = "-" if row["tesseract"] is None else f"{row['tesseract']:.3f}"
-            shown = row["estimate shown (last round)"]
-            ratio = "" if baseline is None else (
-                f" ({row['minutes with self-training'] / baseline:.2f} x the default run)"
-            )  # fmt: skip
-            print(
-                f"{row['doc']:24} {row['marks']:18} CER {row['CER']:.3f}  "
-                f"(floor {row['floor (unseen on the marked page)']:.3f})  "
-                f"(run's synthetic held-out {row['run CER (synthetic held-out)']:.3f})  "
-                f"{row['minutes']:.1f} min  tesseract ({row['tesseract model']}) {tess}  "
-                f"load {row['load']}  self-training rounds "
-                f"{' '.join(f'{c:.3f}' for c in row['CER after each self-training round'])} "
-                f"({row['minutes with self-training']:.1f} min in all{ratio}), "
-                f"estimate shown {'-' if shown is None else f'{shown:.3f}'}",
-                flush=True,
-            )
+            for start, overrides in starts[: 2 if args.against_scratch else 1]:
+                row = _measured(doc, how, args, overrides, start)
+                rows.append(row)
+                _show(row, baseline)
+            if args.against_scratch:
+                ours, scratch = rows[-2], rows[-1]
+                cer_ratio = ours["CER"] / max(scratch["CER"], 1e-9)
+                minutes = ours["minutes"] / max(scratch["minutes"], 1e-9)
+                print(f"{doc.name}: from the base model / from scratch: CER {cer_ratio:.2f}, "
+                      f"minutes {minutes:.2f}", flush=True)  # fmt: skip
     print(json.dumps(rows, indent=1))
+
+
+def _measured(doc, how: str, args: argparse.Namespace, overrides: list[str], start: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"fewshot-{doc.name}-") as tmp:
+        row = one_document(doc, how, Path(tmp), args, overrides)
+        if args.keep:
+            kept = args.keep / f"{doc.name}-{how}{start.strip() and '-' + start.strip()}"
+            shutil.copytree(tmp, kept, dirs_exist_ok=True)
+    row["start"] = start.strip() or "default (the base model where one is installed)"
+    return row
+
+
+def _show(row: dict, baseline: float | None) -> None:
+    tess = "-" if row["tesseract"] is None else f"{row['tesseract']:.3f}"
+    shown = row["estimate shown (last round)"]
+    ratio = "" if baseline is None else (
+        f" ({row['minutes with self-training'] / baseline:.2f} x the default run)"
+    )  # fmt: skip
+    print(
+        f"{row['doc']:24} {row['marks']:18} [{row['start'].split()[0]}] CER {row['CER']:.3f}  "
+        f"(floor {row['floor (unseen on the marked page)']:.3f})  "
+        f"(run's synthetic held-out {row['run CER (synthetic held-out)']:.3f})  "
+        f"{row['minutes']:.1f} min  tesseract ({row['tesseract model']}) {tess}  "
+        f"load {row['load']}  self-training rounds "
+        f"{' '.join(f'{c:.3f}' for c in row['CER after each self-training round'])} "
+        f"({row['minutes with self-training']:.1f} min in all{ratio}), "
+        f"estimate shown {'-' if shown is None else f'{shown:.3f}'}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
