@@ -6,6 +6,10 @@ paper, rotation, blur, noise, JPEG), one document per held-out family of the bas
 recipe (``DIR/faces.json``: whole families the model never trained on), each with its own
 size, pitch and degradation drawn from clean to moderate. Nothing is tuned on them.
 
+Real pages: the photographed book page scikit-image ships (``skimage/data/page.png``,
+uneven light; ``pip install scikit-image``, not a dependency of imagine), with its text
+transcribed in ``real/skimage_page.gt.txt``. Read, never tuned on.
+
     python tests/benchmarks/bench_base_model.py --recipe base/            # its base/model
     python tests/benchmarks/bench_base_model.py --recipe base/ --model base  # what ships
 
@@ -61,6 +65,26 @@ def render(doc: heldout.Document, folder: Path, pages: int, seed: int) -> list[P
     return written
 
 
+REAL = {"skimage_page": ("skimage", "data/page.png")}  # transcription: real/NAME.gt.txt
+
+
+def real_pages(folder: Path) -> list[Path]:
+    """The real pages whose packages are installed, copied beside their transcriptions."""
+    import importlib.util
+
+    found = []
+    for name, (package, inside) in REAL.items():
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            print(f"real page {name}: {package} is not installed — skipped")
+            continue
+        page = folder / f"{name}.png"
+        shutil.copy(Path(spec.submodule_search_locations[0]) / inside, page)
+        shutil.copy(Path(__file__).parent / "real" / f"{name}.gt.txt", page.with_suffix(".gt.txt"))
+        found.append(page)
+    return found
+
+
 def imagine_read(model: str, pages: list[Path]) -> tuple[dict[Path, str], float]:
     import imagine
 
@@ -105,6 +129,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-base-"))
     docs = documents(args.recipe, args.seed)
     pages = {doc.name: render(doc, work, args.pages, args.seed) for doc in docs}
+    pages |= {f"real: {page.stem}": [page] for page in real_pages(work)}
     every = [p for group in pages.values() for p in group]
     ours, our_seconds = imagine_read(model, every)
     theirs = tesseract_read(every)
@@ -112,17 +137,19 @@ def main() -> None:
     for name, group in pages.items():
         tess = score(theirs[0], group) if theirs else None
         rows.append((name, score(ours, group), tess))
-    print(f"\nbase model {model} on {len(every)} pages of {len(docs)} held-out families "
+    print(f"\nbase model {model} on {len(every)} pages: {len(docs)} held-out families, "
+          f"{len(pages) - len(docs)} real page(s) "
           f"(load {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)")  # fmt: skip
     print(f"{'family':28} {'imagine':>8} {'tesseract eng':>14} {'ratio':>6}")
     for name, our_cer, tess in sorted(rows, key=lambda row: -row[1]):
         ratio = f"{our_cer / tess:6.1f}" if tess else "     -"
         tess_text = f"{tess:14.1%}" if tess is not None else f"{'-':>14}"
         print(f"{name:28} {our_cer:8.1%} {tess_text} {ratio}")
-    median = statistics.median(row[1] for row in rows)
-    print(f"{'median':28} {median:8.1%}", end="")
+    families = [row for row in rows if not row[0].startswith("real:")]
+    median = statistics.median(row[1] for row in families)
+    print(f"{'median of the families':28} {median:8.1%}", end="")
     if theirs:
-        tess_median = statistics.median(row[2] for row in rows)
+        tess_median = statistics.median(row[2] for row in families)
         print(f" {tess_median:14.1%} {median / max(tess_median, 1e-9):6.1f}")
         print(f"pages/s: imagine {len(every) / our_seconds:.2f}, tesseract "
               f"{len(every) / theirs[1]:.2f} (ratio {theirs[1] / our_seconds:.2f})")  # fmt: skip
