@@ -101,3 +101,13 @@ def test_the_recipe_trains_scores_held_out_families_and_resumes(tmp_path):
     assert "base model on held-out families" in result.out and "DejaVu Serif" in result.out
     again = run_imagine(*args, cwd=tmp_path)
     assert again.code == 0 and "imagine run" not in again.err and "imagine data" not in again.err
+
+
+def test_a_design_group_is_held_out_whole_and_named_relatives_are_reported():
+    names = ["Cantarell", "Go", "Go Mono", "Hack", "Lato", "PT Sans", "PT Sans Narrow", "PT Serif"]
+    split = split_families({name: [f"{name}.ttf"] for name in names})
+    # five groups: cantarell, go, hack, lato, pt — the fifth is held out with every member
+    assert split["held-out families"] == ["PT Sans", "PT Sans Narrow", "PT Serif"]
+    assert split["relatives in training"] == []
+    named = split_families({name: [f"{name}.ttf"] for name in names}, ["Go Mono"])
+    assert named["relatives in training"] == ["Go"]

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from imagine_core.api import Command, ImagineError, out
+from imagine_core.api import Command, ImagineError, err, out
 from imagine_plugins.fewshot.steps import (
     add_overrides_argument,
     done,
@@ -30,7 +30,7 @@ BENCHMARK_FACES = (
     "NotoSansRunic", "NotoSansGothic", "NotoSansGlagolitic", "NotoSansOldItalic",
 )  # fmt: skip
 SCRIPTS = "latin,latin-old,greek,cyrillic"
-EVAL_EVERY = 5  # every fifth family, in name order, is held out for evaluation
+EVAL_EVERY = 5  # every fifth design group, in name order, is held out for evaluation
 PER_FAMILY = 4  # faces of one family used at most (its weights and slants, spread)
 
 
@@ -49,7 +49,8 @@ class BaseModel(Command):
         )  # fmt: skip
         parser.add_argument(
             "--hold-out", help="families held out for evaluation, comma-separated, as the "
-            f"fonts name them (default: every {EVAL_EVERY}th family by name)",
+            f"fonts name them (default: every {EVAL_EVERY}th design group by name, a group "
+            "being the families that share a first word)",
         )  # fmt: skip
         parser.add_argument("--scripts", default=SCRIPTS, help=f"({SCRIPTS})")
         parser.add_argument("--pages", type=int, default=2000, help="training pages (2000)")
@@ -91,23 +92,40 @@ def _spread(faces: list[str]) -> list[str]:
     return faces[::step][:PER_FAMILY]
 
 
+def design_of(family: str) -> str:
+    """A family's design group, its first word: 'PT Sans Narrow' and 'PT Serif', 'Linux
+    Libertine O' and 'Linux Biolinum O', 'Gentium Book Plus' and 'Gentium Plus' are one
+    foundry's or one design's, and a held-out family whose relative was trained on is not
+    unseen."""
+    return family.split()[0].lower() if family.split() else family
+
+
 def split_families(
     families: dict[str, list[str]], hold_out: list[str] | None = None
 ) -> dict[str, list[str]]:
     """Whole families held out for evaluation: those named, else every ``EVAL_EVERY``-th
-    by name."""
+    design group (``design_of``) by name, with all its families."""
     names = sorted(families)
-    held = set(hold_out or [n for i, n in enumerate(names) if i % EVAL_EVERY == EVAL_EVERY - 1])
+    if hold_out:
+        held = set(hold_out)
+    else:
+        groups = sorted({design_of(n) for n in names})
+        chosen = {g for i, g in enumerate(groups) if i % EVAL_EVERY == EVAL_EVERY - 1}
+        held = {n for n in names if design_of(n) in chosen}
     unknown = held - set(names)
     if unknown:
         raise ImagineError(
             f"no installed face of the famil(ies) {', '.join(sorted(unknown))}",
             where="--hold-out", fix=f"name some of: {', '.join(names)}",
         )  # fmt: skip
+    held_designs = {design_of(n) for n in held}
     return {
         "train": [f for name in names if name not in held for f in families[name]],
         "held out": [f for name in names if name in held for f in families[name]],
         "held-out families": sorted(held),
+        "relatives in training": [
+            n for n in names if n not in held and design_of(n) in held_designs
+        ],
         "family of": {f: name for name in names for f in families[name]},
     }
 
@@ -138,6 +156,10 @@ def _faces(args: argparse.Namespace) -> dict[str, list[str]]:
     listed.write_text(json.dumps(split, indent=1), encoding="utf-8")
     out.print(f"{len(split['train'])} faces to train on; held out: "
               f"{', '.join(split['held-out families'])}")  # fmt: skip
+    if split["relatives in training"]:
+        relatives = ", ".join(split["relatives in training"])
+        err.print(f"warning: families of the held-out ones' designs are trained on: "
+                  f"{relatives} — their figures will flatter")  # fmt: skip
     return split
 
 
