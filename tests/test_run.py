@@ -20,7 +20,8 @@ def test_run_writes_pipeline_config_then_names_the_missing_components(tmp_path):
     assert result.code == 2, result.err
     assert "Traceback" not in result.err
     assert "feature_extractor 'ssd_inception_v2'" in result.err
-    assert "loaded plugins: coco (imagine-ocr" in result.err and "models (imagine-ocr" in result.err
+    assert "loaded plugins: base_model (imagine-ocr" in result.err  # every one, by name
+    assert "coco (imagine-ocr" in result.err and "models (imagine-ocr" in result.err
     pipeline = read_text_file(out / "pipeline.config", pipeline_class())
     schedule = pipeline.train_config.optimizer.adam_optimizer.learning_rate
     assert abs(schedule.cosine_decay_learning_rate.learning_rate_base - 0.002) < 1e-9
