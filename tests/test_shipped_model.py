@@ -109,3 +109,8 @@ def test_a_run_built_as_the_shipped_model_starts_from_it_unless_told_not_to(pack
     assert "training from scratch: the shipped model 'base' is built otherwise" in other.err
     unknown, _ = run("unknown", "start_from=fraktur")
     assert unknown.code == 2 and "no shipped model is named 'fraktur'" in unknown.err
+
+
+def test_a_packed_model_is_readable_by_everyone(packed):
+    # installed system-wide, the shipped model is read by users other than its packer
+    assert packed.stat().st_mode & 0o755 == 0o755

@@ -29,5 +29,6 @@ def pack(run: Path, out: Path) -> Path:
     # the index names the checkpoint by its staging path: make it relative again
     index = staging / "checkpoints" / "checkpoint"
     index.write_text(index.read_text().replace(f"{staging / 'checkpoints'}/", ""))
+    staging.chmod(0o755)  # mkdtemp's folder is the owner's alone: a shipped model is read by all
     publish_folder(staging, out, replace=True)
     return out
