@@ -114,3 +114,28 @@ def test_a_run_built_as_the_shipped_model_starts_from_it_unless_told_not_to(pack
 def test_a_packed_model_is_readable_by_everyone(packed):
     # installed system-wide, the shipped model is read by users other than its packer
     assert packed.stat().st_mode & 0o755 == 0o755
+
+
+SHIPPED = base_model.shipped(base_model.FOLDER)
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no base model ships in plugins/base_model/model")
+def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatch):
+    """DejaVu Sans Mono's family was held out of its training (plugins/base_model/README.md)."""
+    from PIL import Image, ImageDraw, ImageFont
+    from rapidfuzz.distance import Levenshtein
+
+    import imagine
+    from imagine_plugins.datatools.demo.fonts import _matplotlib_font
+
+    monkeypatch.delenv(base_model.ENV, raising=False)
+    lines = ["The quick brown fox jumps over the lazy dog.",
+             "Pack my box with five dozen liquor jugs,"]  # fmt: skip
+    font = ImageFont.truetype(str(_matplotlib_font().parent / "DejaVuSansMono.ttf"), 26)
+    page = Image.new("RGB", (900, 160), "white")
+    for row, line in enumerate(lines):
+        ImageDraw.Draw(page).text((30, 30 + 50 * row), line, font=font, fill="black")
+    page.save(tmp_path / "page.png")
+    text = imagine.load().read(tmp_path / "page.png").text
+    truth = "\n".join(lines)
+    assert Levenshtein.distance(truth, text) / len(truth) < 0.25, text
