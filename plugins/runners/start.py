@@ -4,9 +4,10 @@ that a few marks fine-tune a model that already knows glyphs instead of a blank 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from imagine_core.api import ImagineError, err, model_config, model_folder, shipped_models
+from imagine_core.api import ImagineError, err, get_plugins, make, model_config, shipped_models
 
 SCRATCH = ("", "scratch")
 # Parts of a model message that shape no weight: a shipped model fits a run that differs
@@ -29,7 +30,8 @@ def start_from(pipeline: Any) -> list[str]:
             fix=f"name one of: {', '.join(shipped_models()) or 'none installed'}, or "
             "'scratch'; a run folder goes in train_config.fine_tune_checkpoint",
         )
-    folder = model_folder(name)
+    # the shipped model itself, whatever folder of that name the working directory holds
+    folder = Path(make(get_plugins().registry.get("trained_model", name)).folder())
     shipped, _ = model_config(folder)
     if _weights_of(shipped.model) != _weights_of(pipeline.model):
         err.print(
