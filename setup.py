@@ -69,7 +69,7 @@ setup(
         "imagine_conf": ["*.yaml", "**/*.yaml"],
         "imagine_plugins": ["**/*.proto", "**/*.txt", "**/README", "**/*.yaml"],
         # the shipped base model: a run folder with a weights-only checkpoint
-        "imagine_plugins.base_model": ["README.md", "model/*", "model/checkpoints/*"],
+        "imagine_plugins.base_model": ["model/*", "model/checkpoints/*"],
     },
     cmdclass={"build_py": BuildPyWithProtos},
 )

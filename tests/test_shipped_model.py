@@ -122,7 +122,7 @@ SHIPPED = base_model.shipped(base_model.FOLDER)
 
 @pytest.mark.skipif(not SHIPPED, reason="no base model ships in plugins/base_model/model")
 def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatch):
-    """DejaVu Sans Mono's family was held out of its training (plugins/base_model/README.md)."""
+    """DejaVu Sans Mono's family was held out of its training (base_model/model/README.md)."""
     from PIL import Image, ImageDraw, ImageFont
     from rapidfuzz.distance import Levenshtein
 

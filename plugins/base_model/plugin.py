@@ -37,5 +37,5 @@ def imagine_register(registry):
             "trained_model",
             "base",
             factory=lambda **_: ShippedModel(folder),
-            description="the base glyph model shipped with imagine (plugins/base_model/README.md)",
+            description="the base glyph model imagine ships (base_model/model/README.md)",
         )

@@ -83,7 +83,7 @@ class BaseModel(Command):
             mark_done(read)
         _show(args.out, score_families(read, args.out / "unseen", faces["family of"]))
         out.print(f"to ship it: copy {model} to plugins/base_model/model "
-                  "(plugins/base_model/README.md)")  # fmt: skip
+                  "(plugins/base_model/model/README.md)")  # fmt: skip
         return 0
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import heldout  # this folder's: the held-out renderer
 import numpy as np
-from bench_fewshot import cer
+from bench_fewshot import cer, render_heldout
 
 
 def documents(recipe: Path, seed: int) -> list[heldout.Document]:
@@ -56,18 +56,6 @@ def documents(recipe: Path, seed: int) -> list[heldout.Document]:
         )  # fmt: skip
         found.append(doc)
     return found
-
-
-def render(doc: heldout.Document, folder: Path, pages: int, seed: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for index in range(pages):
-        png, _, text = heldout.render_page(doc, index, seed)
-        page = folder / f"{doc.name.replace(' ', '_')}_{index}.png"
-        page.write_bytes(png)
-        page.with_suffix(".gt.txt").write_text(text, encoding="utf-8")
-        written.append(page)
-    return written
 
 
 REAL = {"skimage_page": ("skimage", "data/page.png")}  # transcription: real/NAME.gt.txt
@@ -133,7 +121,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-base-"))
     docs = documents(args.recipe, args.seed)
-    pages = {doc.name: render(doc, work, args.pages, args.seed) for doc in docs}
+    pages = {doc.name: render_heldout(doc, work / f"doc{i}", args.pages, args.seed)
+             for i, doc in enumerate(docs)}  # fmt: skip
     pages |= {f"real: {page.stem}": [page] for page in real_pages(work)}
     every = [p for group in pages.values() for p in group]
     ours, our_seconds = imagine_read(model, every)
