@@ -8,7 +8,8 @@ height, so slight skew and ascenders/descenders do not break a line. Small glyph
 (punctuation, diacritics) then join the line nearest to them vertically at their
 place. Spaces come from gap statistics, in units of each line's height: the page's
 pooled gaps split into letter and word gaps (Otsu), and each line shifts that threshold
-by how far its own letter gaps (their median) differ from the page's.
+by how far its own letter gaps (their median) differ from the page's. Last, each line is
+written in one script (``scripts.py``: Latin ``A`` and Greek ``Α`` are one shape).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from itertools import pairwise
 import numpy as np
 
 from imagine_core.api import Glyph, Line, Region, TextAssembler, Word, union
+from imagine_plugins.ocr.scripts import one_script_per_line
 
 GUTTER = 1.5  # an empty vertical band this many glyph heights wide separates columns
 COLUMN_LINES = 2.5  # … when the text on both sides runs beside it this many heights
@@ -260,6 +262,8 @@ class LineAssembler(TextAssembler):
         grouped = [group_lines(block, height) for block in blocks(glyphs, height, direction)]
         spacing = page_spacing([line for lines in grouped for line in lines])
         return [
-            Region([Line(words_of(line, spacing, direction)) for line in lines])
+            Region(
+                [one_script_per_line(Line(words_of(line, spacing, direction))) for line in lines]
+            )
             for lines in grouped
         ]

@@ -1,0 +1,96 @@
+"""One script per line: a letter read in another script becomes its look-alike in the line's.
+
+A glyph model that knows Latin, Greek and Cyrillic cannot tell ``A`` from ``Α`` or ``А``,
+``o`` from ``ο`` or ``о``, by their shape: in most faces they are one drawing. Which one
+the page means is decided by the letters around it. Each line's script is the one most of
+its letters are read in (weighted by score); a word keeps a script of its own only when
+most of its letters agree on it (a Greek word quoted in a Latin line). A letter of another
+script is then replaced by its look-alike in the chosen script, where Unicode names one
+(confusables.txt); letters without one (``λ``, ``ж``) are left as read. The scripts and
+look-alikes are Unicode's, through ``confusable_homoglyphs``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from imagine_core.api import Glyph, Line
+
+OWN_WORD = 2 / 3  # a word keeps its own script when this share of its letters vote for it
+NOT_A_SCRIPT = {"COMMON", "INHERITED"}  # digits, punctuation, combining marks
+UNLIKE = ("MATHEMATICAL", "SMALL CAPITAL", "FULLWIDTH", "MODIFIER", "ROMAN NUMERAL")
+
+
+@lru_cache(maxsize=4096)
+def script_of(char: str) -> str | None:
+    """The Unicode script of a letter (``LATIN``, ``GREEK`` …); None for anything else."""
+    from confusable_homoglyphs import categories
+
+    if len(char) != 1 or not unicodedata.category(char).startswith("L"):
+        return None
+    script = categories.alias(char)
+    return None if script in NOT_A_SCRIPT else script
+
+
+def _homoglyphs(char: str) -> list[str]:
+    from confusable_homoglyphs import confusables
+
+    found = confusables.is_confusable(char, greedy=True, preferred_aliases=[]) or []
+    return [h["c"] for entry in found for h in entry["homoglyphs"]
+            if not any(word in h["n"] for word in UNLIKE)]  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def look_alike(char: str, script: str) -> str | None:
+    """``char`` as ``script`` writes the same shape: a letter of that script and of the
+    same case that Unicode lists as confusable with it, directly or through the prototype
+    both map to (Greek ``Τ`` → Latin ``T`` → Cyrillic ``Т``)."""
+    near = _homoglyphs(char)
+    candidates = [*near, *(c for h in near for c in _homoglyphs(h))]
+    case = unicodedata.category(char)
+    for candidate in candidates:
+        if (len(candidate) == 1 and candidate != char and script_of(candidate) == script
+                and unicodedata.category(candidate) == case):  # fmt: skip
+            return candidate
+    return None
+
+
+def _votes(glyphs: list[Glyph]) -> Counter[str]:
+    votes: Counter[str] = Counter()
+    for g in glyphs:
+        script = script_of(g.char)
+        if script is not None:
+            votes[script] += g.score
+    return votes
+
+
+def _written_in(glyphs: list[Glyph], script: str) -> None:
+    for g in glyphs:
+        found = script_of(g.char)
+        if found is not None and found != script:
+            g.char = look_alike(g.char, script) or g.char
+
+
+def _script_of_word(glyphs: list[Glyph], line_script: str) -> str:
+    votes = _votes(glyphs)
+    if not votes:
+        return line_script
+    best, weight = votes.most_common(1)[0]
+    letters = sum(script_of(g.char) is not None for g in glyphs)
+    if best != line_script and weight >= OWN_WORD * sum(votes.values()) and letters >= 2:
+        return best
+    return line_script
+
+
+def one_script_per_line(line: Line) -> Line:
+    """Letters of ``line`` in the script of the line, or of their word where that word is
+    clearly in another one. Changes the glyphs in place; returns the line."""
+    line_votes = _votes(line.glyphs)
+    if len(line_votes) < 2:
+        return line  # one script (or none) read: nothing to choose
+    line_script = line_votes.most_common(1)[0][0]
+    for word in line.words:
+        _written_in(word.glyphs, _script_of_word(word.glyphs, line_script))
+    return line
