@@ -173,3 +173,22 @@ def test_the_xml_paths_name_the_published_images(tmp_path):
     for xml in folder.rglob("*.xml"):
         path = re.search(r"<path>(.*)</path>", xml.read_text(encoding="utf-8")).group(1)
         assert Path(path).is_file() and Path(path).parent == xml.parent.resolve()
+
+
+def test_a_share_of_lines_is_set_in_capitals_and_fits_the_page(tmp_path, cli):
+    """--capitals 0.5: about half the lines are all capitals (their boxes labelled so),
+    every line still fits the column; with none asked, the pages are those of before."""
+    style = dict(width=480, height=640, min_size=14, max_size=16, degradations=[])
+    plain = [text for _, text in demo_pages(4, PageStyle(**style), seed=1, name="p")]
+    before = [text for _, text in demo_pages(4, PageStyle(**style, capitals=0.0), seed=1, name="p")]
+    assert plain == before and not any(line.isupper() for t in plain for line in t.split("\n"))
+    pages = list(demo_pages(4, PageStyle(**style, capitals=0.5), seed=1, name="p"))
+    lines = [line for _, text in pages for line in text.split("\n")]
+    upper = sum(line.isupper() for line in lines)
+    assert 0.3 * len(lines) <= upper <= 0.7 * len(lines)
+    labels = {b.label for example, _ in pages for b in example.boxes}
+    assert {"T", "H", "E"} <= labels
+    margin = int(style["width"] * 0.06)
+    assert max(b.xmax for example, _ in pages for b in example.boxes) <= style["width"] - margin + 2
+    result = cli("data", "demo", str(tmp_path / "x"), "--capitals", "1.5")
+    assert result.code == 2 and "--capitals" in result.err

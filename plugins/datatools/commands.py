@@ -122,6 +122,9 @@ class DataDemo(Command):
             "--scripts", help="comma list of latin, latin-old (long s), greek, cyrillic: the "
             "text transliterated, each page in one the font draws (latin)",
         )  # fmt: skip
+        parser.add_argument(
+            "--capitals", type=float, help="share of lines set in capitals, 0..1 (0)"
+        )
         parser.add_argument("--size-range", help="glyph size range in px (18,28)")
         parser.add_argument("--line-spacing", type=float, help="(1.5)")
         parser.add_argument("--columns", type=int, help="(1)")
@@ -151,6 +154,7 @@ class DataDemo(Command):
                 "eval_pages",
                 "font",
                 "scripts",
+                "capitals",
                 "line_spacing",
                 "columns",
                 "degradations",

@@ -31,6 +31,7 @@ BENCHMARK_FACES = (
 )  # fmt: skip
 SCRIPTS = "latin,latin-old,greek,cyrillic"
 EVAL_EVERY = 5  # every fifth design group, in name order, is held out for evaluation
+CAPITALS = 0.15  # capitals are rare in running text; all-caps pages read at 72% without
 PER_FAMILY = 4  # faces of one family used at most (its weights and slants, spread)
 
 
@@ -53,6 +54,10 @@ class BaseModel(Command):
             "being the families that share a first word)",
         )  # fmt: skip
         parser.add_argument("--scripts", default=SCRIPTS, help=f"({SCRIPTS})")
+        parser.add_argument(
+            "--capitals", type=float, default=CAPITALS,
+            help=f"share of lines set in capitals: headings, title pages ({CAPITALS})",
+        )  # fmt: skip
         parser.add_argument("--pages", type=int, default=2000, help="training pages (2000)")
         parser.add_argument("--eval-pages", type=int, default=40, help="per part (40)")
         parser.add_argument("--steps", type=int, default=20000, help="training steps (20000)")
@@ -189,7 +194,8 @@ def _corpus(args: argparse.Namespace, folder: Path, faces: dict, part: str, page
     scripts = ",".join(s for s in wanted if s in drawn or s == "latin")
     imagine("data", "demo", str(folder), "--font", ",".join(faces[part]), "--scripts", scripts,
             "--train-pages", str(pages), "--eval-pages", str(args.eval_pages),
-            "--seed", str(seed), where="imagine base-model")  # fmt: skip
+            "--seed", str(seed), "--capitals", str(args.capitals),
+            where="imagine base-model")  # fmt: skip
 
 
 def score_families(

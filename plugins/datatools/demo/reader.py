@@ -41,6 +41,7 @@ def style_of(params: Any) -> PageStyle:
         degradations=parse_degradations(params.degradations),
         strength=params.strength,
         scripts=params.scripts,
+        capitals=params.capitals,
     )
 
 

@@ -30,6 +30,7 @@ class PageStyle:
     degradations: list[str] = field(default_factory=lambda: list(STEPS))
     strength: float = 0.7
     scripts: str = "latin"  # comma-separated: latin, latin-old, greek, cyrillic
+    capitals: float = 0.0  # share of lines set in capitals
 
     def faces(self) -> list[tuple[str, str]]:
         """Every (font, script) pair a page may be set in: the font draws the script."""
@@ -55,23 +56,36 @@ def _words(text: str, start: int) -> Iterator[str]:
         i = (i + 1) % len(flat)
 
 
-def _lines(words: Iterator[str], font, width: float, count: int) -> list[str]:
+def _lines(
+    words: Iterator[str], font, width: float, count: int, capitals: Iterator[bool]
+) -> list[str]:
+    """``count`` lines of running text that fit ``width``; each line is set in capitals
+    when ``capitals`` says so as it begins (measured as set, capitals being wider)."""
     lines: list[str] = []
-    current = ""
+    current, upper = "", next(capitals)
     while len(lines) < count:
-        word = next(words)
-        if word == "\n":
+        raw = next(words)
+        if raw == "\n":
             if current:
                 lines.append(current)
-                current = ""
+                current, upper = "", next(capitals)
             continue
+        word = raw.upper() if upper else raw
         candidate = f"{current} {word}" if current else word
         if current and font.getlength(candidate) > width:
             lines.append(current)
-            current = word
+            upper = next(capitals)
+            current = raw.upper() if upper else raw
         else:
             current = candidate
     return lines
+
+
+def _capitals(share: float, rng: np.random.Generator) -> Iterator[bool]:
+    """Whether each next line is set in capitals; draws nothing when none are, so that
+    pages without capitals stay the pages they were."""
+    while True:
+        yield share > 0 and bool(rng.random() < share)
 
 
 def render_page(
@@ -94,7 +108,8 @@ def render_page(
     text_lines: list[str] = []
     for column in range(style.columns):
         x0 = margin + column * (column_width + gutter)
-        for row, line in enumerate(_lines(words, font, column_width, per_column)):
+        lines = _lines(words, font, column_width, per_column, _capitals(style.capitals, rng))
+        for row, line in enumerate(lines):
             baseline = margin + row * pitch + ascent
             x = float(x0)
             for ch in line:
