@@ -55,3 +55,9 @@ def test_the_line_assembler_writes_each_line_in_one_script():
     line = _line("ΤНE", "ΕND")
     page = LineAssembler().assemble(line.glyphs)
     assert page[0].lines[0].text == "THE END"
+
+
+def test_a_word_whose_letters_all_have_look_alikes_takes_the_line_script():
+    # "γγ" could be "yy" letter for letter: nothing says it is Greek
+    line = one_script_per_line(_line("warranty", "γγ", "of", "any", "kind"))
+    assert line.text == "warranty yy of any kind"

@@ -4,7 +4,8 @@ A glyph model that knows Latin, Greek and Cyrillic cannot tell ``A`` from ``Α``
 ``o`` from ``ο`` or ``о``, by their shape: in most faces they are one drawing. Which one
 the page means is decided by the letters around it. Each line's script is the one most of
 its letters are read in (weighted by score); a word keeps a script of its own only when
-most of its letters agree on it (a Greek word quoted in a Latin line). A letter of another
+most of its letters agree on it and one of them has no look-alike in the line's script (a
+Greek word quoted in a Latin line). A letter of another
 script is then replaced by its look-alike in the chosen script, where Unicode names one
 (confusables.txt); letters without one (``λ``, ``ж``) are left as read. The scripts and
 look-alikes are Unicode's, through ``confusable_homoglyphs``.
@@ -20,7 +21,7 @@ from imagine_core.api import Glyph, Line
 
 OWN_WORD = 2 / 3  # a word keeps its own script when this share of its letters vote for it
 NOT_A_SCRIPT = {"COMMON", "INHERITED"}  # digits, punctuation, combining marks
-UNLIKE = ("MATHEMATICAL", "SMALL CAPITAL", "FULLWIDTH", "MODIFIER", "ROMAN NUMERAL")
+UNLIKE = ("MATHEMATICAL", "SMALL CAPITAL", "FULLWIDTH", "MODIFIER", "ROMAN NUMERAL", "TURNED")
 
 
 @lru_cache(maxsize=4096)
@@ -74,12 +75,16 @@ def _written_in(glyphs: list[Glyph], script: str) -> None:
 
 
 def _script_of_word(glyphs: list[Glyph], line_script: str) -> str:
+    """The line's script, unless most of the word is read in another and the word holds
+    a letter of it that the line's script has no look-alike for: a word all of whose
+    letters could be the line's (``γγ`` for ``yy``) is the line's."""
     votes = _votes(glyphs)
     if not votes:
         return line_script
     best, weight = votes.most_common(1)[0]
-    letters = sum(script_of(g.char) is not None for g in glyphs)
-    if best != line_script and weight >= OWN_WORD * sum(votes.values()) and letters >= 2:
+    own = [g.char for g in glyphs if script_of(g.char) == best]
+    if (best != line_script and weight >= OWN_WORD * sum(votes.values()) and len(own) >= 2
+            and any(look_alike(ch, line_script) is None for ch in own)):  # fmt: skip
         return best
     return line_script
 
