@@ -115,20 +115,29 @@ def class_name(names: list[str], label_id: int) -> str:
 
 
 def page_detections(found: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
-    """Model output (ymin, xmin, ymax, xmax; 0-based classes, -1 padding) as page glyphs."""
+    """Model output (ymin, xmin, ymax, xmax; 0-based classes, -1 padding) as page glyphs,
+    with each glyph's ``alternatives`` ((character, score), best first) where the model
+    gives them."""
     pages = []
     for i, n in enumerate(found["num_detections"].numpy()):
         boxes = found["detection_boxes"][i][:n].numpy()
         classes = found["detection_classes"][i][:n].numpy()
         scores = found["detection_scores"][i][:n].numpy()
         keep = classes >= 0
-        pages.append(
-            {
-                "boxes": [(b[1], b[0], b[3], b[2]) for b in boxes[keep].tolist()],
-                "labels": [class_name(names, int(c) + 1) for c in classes[keep]],
-                "scores": [float(s) for s in scores[keep]],
-            }
-        )
+        page = {
+            "boxes": [(b[1], b[0], b[3], b[2]) for b in boxes[keep].tolist()],
+            "labels": [class_name(names, int(c) + 1) for c in classes[keep]],
+            "scores": [float(s) for s in scores[keep]],
+        }
+        if "detection_alternative_classes" in found:
+            alt_classes = found["detection_alternative_classes"][i][:n].numpy()[keep]
+            alt_scores = found["detection_alternative_scores"][i][:n].numpy()[keep]
+            page["alternatives"] = [
+                tuple((class_name(names, int(c) + 1), float(s))
+                      for c, s in zip(row_c, row_s, strict=True) if c >= 0)
+                for row_c, row_s in zip(alt_classes, alt_scores, strict=True)
+            ]  # fmt: skip
+        pages.append(page)
     return pages
 
 

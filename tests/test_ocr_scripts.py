@@ -61,3 +61,12 @@ def test_a_word_whose_letters_all_have_look_alikes_takes_the_line_script():
     # "γγ" could be "yy" letter for letter: nothing says it is Greek
     line = one_script_per_line(_line("warranty", "γγ", "of", "any", "kind"))
     assert line.text == "warranty yy of any kind"
+
+
+def test_the_models_next_choice_in_the_line_script_wins_over_a_letter_of_another():
+    # 't' read as Greek 'τ' (no Latin look-alike), the model's next choice being 't'
+    line = _line("the", "wordx")
+    tau = line.words[1].glyphs[4]
+    tau.char, tau.score, tau.alternatives = "τ", 0.4, (("τ", 0.4), ("l", 0.05), ("t", 0.3))
+    one_script_per_line(line)
+    assert (tau.char, tau.score) == ("t", 0.3)  # 'l' scored under a third of the glyph's

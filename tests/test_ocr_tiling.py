@@ -97,6 +97,23 @@ def test_low_scores_are_dropped_and_middling_ones_marked_uncertain():
     assert none == []
 
 
+def test_each_glyph_keeps_the_alternatives_its_detection_came_with():
+    class WithAlternatives(Oracle):
+        def detect(self, images):
+            found = super().detect(images)
+            for page in found:
+                page["alternatives"] = [((ch, 0.9), ("Ω", 0.2)) for ch in page["labels"]]
+            return found
+
+    glyphs = grid_of_glyphs(64, 64)
+    (found,) = TiledPageReader(tile_size=64, overlap=16).read(
+        WithAlternatives(glyphs), [coded_page(64, 64)]
+    )
+    assert found and all(g.alternatives == ((g.char, 0.9), ("Ω", 0.2)) for g in found)
+    (plain,) = TiledPageReader(tile_size=64, overlap=16).read(Oracle(glyphs), [coded_page(64, 64)])
+    assert all(g.alternatives == () for g in plain)
+
+
 def test_tile_size_defaults_to_the_models_and_fits_its_stride():
     reader = TiledPageReader(tile_size=0)
     assert reader.size_for(Oracle([], stride=32, input_size=256)) == 256

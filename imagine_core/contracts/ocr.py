@@ -33,6 +33,9 @@ class Glyph:
     char: str
     score: float
     uncertain: bool = False  # score below the page reader's low-confidence mark
+    # (character, score) the model also found at this place, best first (the chosen one
+    # included); empty where the detector gives none
+    alternatives: tuple[tuple[str, float], ...] = ()
 
     @property
     def height(self) -> float:
@@ -128,7 +131,9 @@ class Detector(ABC):
     @abstractmethod
     def detect(self, images: Any) -> list[dict[str, Any]]:
         """Detections on a batch (N x H x W x 3, RGB 0..255): per image a dict of
-        ``boxes`` (xmin, ymin, xmax, ymax pixels), ``labels`` (characters), ``scores``."""
+        ``boxes`` (xmin, ymin, xmax, ymax pixels), ``labels`` (characters), ``scores``,
+        and optionally ``alternatives``: per detection, (character, score) pairs found at
+        its place, best first."""
 
 
 class PageReader(ABC):

@@ -20,12 +20,50 @@ def normalised(images: Any) -> tuple[Any, Any]:
     return scaled, tf.tile(shapes[None], [tf.shape(images)[0], 1])
 
 
+ALTERNATIVES = 3  # classes kept per place: the chosen one and the next best
+
+
+def _iou(a: Any, b: Any) -> Any:
+    """IoU of every box of ``a`` [k, 4] with every box of ``b`` [n, 4] (any corner order
+    as long as both use (y0, x0, y1, x1))."""
+    import tensorflow as tf
+
+    y0 = tf.maximum(a[:, None, 0], b[None, :, 0])
+    x0 = tf.maximum(a[:, None, 1], b[None, :, 1])
+    y1 = tf.minimum(a[:, None, 2], b[None, :, 2])
+    x1 = tf.minimum(a[:, None, 3], b[None, :, 3])
+    shared = tf.maximum(y1 - y0, 0.0) * tf.maximum(x1 - x0, 0.0)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return shared / tf.maximum(area_a[:, None] + area_b[None, :] - shared, 1e-9)
+
+
+def _alternatives(kept: Any, boxes: Any, scores: Any, classes: Any, iou: float) -> Any:
+    """For each kept box, the best ``ALTERNATIVES`` (class, score) among the per-class
+    detections at its place (IoU at least the NMS threshold): the kept one first, then
+    what the class-agnostic NMS set aside there (classes -1 and scores 0 where fewer)."""
+    import tensorflow as tf
+
+    here = _iou(kept, boxes) >= iou
+    ranked = tf.where(here, scores[None, :], -1.0)
+    k = tf.minimum(ALTERNATIVES, tf.shape(scores)[0])
+    best, index = tf.math.top_k(ranked, k)
+    pad = [[0, 0], [0, ALTERNATIVES - k]]
+    found = best >= 0
+    alt_classes = tf.pad(tf.where(found, tf.gather(classes, index), -1), pad, constant_values=-1)
+    alt_scores = tf.pad(tf.where(found, best, 0.0), pad)
+    return alt_classes, alt_scores
+
+
 def to_contract(predictions: dict[str, Any], nms: Any) -> dict[str, Any]:
     """Detections: boxes in pixels (ymin, xmin, ymax, xmax), scores, 0-based classes.
 
     With ``use_class_agnostic_nms`` (the glyph models set it) a second NMS across
     classes keeps one detection per place: a glyph is one character, and per-class
-    NMS would keep an 'o' and an 'e' on the same spot.
+    NMS would keep an 'o' and an 'e' on the same spot. What it sets aside at each place
+    is kept as the glyph's alternatives (``detection_alternative_classes`` and
+    ``…_scores``, [batch, detections, ALTERNATIVES], the chosen class first): a
+    look-alike of another script, the other case, the letter a word list would choose.
     """
     import tensorflow as tf
 
@@ -33,6 +71,7 @@ def to_contract(predictions: dict[str, Any], nms: Any) -> dict[str, Any]:
     scores = tf.cast(predictions["detection_scores"], tf.float32)
     classes = tf.cast(predictions["detection_classes"], tf.int32) - 1  # drop background
     count = predictions["num_detections"]
+    found = {}
     if nms.use_class_agnostic_nms:
         limit = tf.shape(boxes)[1]
 
@@ -41,23 +80,33 @@ def to_contract(predictions: dict[str, Any], nms: Any) -> dict[str, Any]:
             keep = tf.image.non_max_suppression(b[:n], s[:n], limit, nms.iou_threshold)
             kept = tf.shape(keep)[0]
             pad = limit - kept
+            alt_classes, alt_scores = _alternatives(
+                tf.gather(b, keep), b[:n], s[:n], c[:n], nms.iou_threshold
+            )
             return (
                 tf.pad(tf.gather(b, keep), [[0, pad], [0, 0]]),
                 tf.pad(tf.gather(s, keep), [[0, pad]]),
                 tf.pad(tf.gather(c, keep), [[0, pad]], constant_values=-1),
                 kept,
+                tf.pad(alt_classes, [[0, pad], [0, 0]], constant_values=-1),
+                tf.pad(alt_scores, [[0, pad], [0, 0]]),
             )
 
-        boxes, scores, classes, count = tf.map_fn(
+        boxes, scores, classes, count, alt_classes, alt_scores = tf.map_fn(
             one,
             (boxes, scores, classes, count),
-            fn_output_signature=(tf.float32, tf.float32, tf.int32, tf.int32),
+            fn_output_signature=(tf.float32, tf.float32, tf.int32, tf.int32, tf.int32, tf.float32),
         )
+        found = {
+            "detection_alternative_classes": alt_classes,
+            "detection_alternative_scores": alt_scores,
+        }
     return {
         "detection_boxes": boxes,
         "detection_scores": scores,
         "detection_classes": classes,
         "num_detections": count,
+        **found,
     }
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from imagine_core.api import Glyph, Line
 
 OWN_WORD = 2 / 3  # a word keeps its own script when this share of its letters vote for it
+ALTERNATIVE = 0.3  # a next choice in the line's script this share of the glyph's score wins
 NOT_A_SCRIPT = {"COMMON", "INHERITED"}  # digits, punctuation, combining marks
 UNLIKE = ("MATHEMATICAL", "SMALL CAPITAL", "FULLWIDTH", "MODIFIER", "ROMAN NUMERAL", "TURNED")
 
@@ -67,10 +68,26 @@ def _votes(glyphs: list[Glyph]) -> Counter[str]:
     return votes
 
 
+def _alternative(glyph: Glyph, script: str) -> tuple[str, float] | None:
+    """The best of what the model also found at the glyph's place that is a letter of
+    ``script``, if it scored at least ``ALTERNATIVE`` of the glyph's own score."""
+    for char, score in glyph.alternatives:
+        if script_of(char) == script and score >= ALTERNATIVE * glyph.score:
+            return char, score
+    return None
+
+
 def _written_in(glyphs: list[Glyph], script: str) -> None:
+    """Each letter of another script as ``script`` writes it: the model's own next choice
+    in that script where it has one, else the same shape's look-alike, else as read."""
     for g in glyphs:
         found = script_of(g.char)
-        if found is not None and found != script:
+        if found is None or found == script:
+            continue
+        alternative = _alternative(g, script)
+        if alternative is not None:
+            g.char, g.score = alternative
+        else:
             g.char = look_alike(g.char, script) or g.char
 
 

@@ -182,13 +182,16 @@ class TiledPageReader(PageReader):
 
     def _kept(self, tile: Tile, detections: dict[str, Any]) -> list[Glyph]:
         kept = []
-        for (x0, y0, x1, y1), label, score in zip(
-            detections["boxes"], detections["labels"], detections["scores"], strict=True
-        ):
+        alternatives = detections.get("alternatives") or [()] * len(detections["labels"])
+        for (x0, y0, x1, y1), label, score, others in zip(
+            detections["boxes"], detections["labels"], detections["scores"], alternatives,
+            strict=True,
+        ):  # fmt: skip
             if score < self.min_score:
                 continue
             cx, cy = tile.x + (x0 + x1) / 2, tile.y + (y0 + y1) / 2
             if tile.owns_x[0] <= cx < tile.owns_x[1] and tile.owns_y[0] <= cy < tile.owns_y[1]:
                 box = (tile.x + x0, tile.y + y0, tile.x + x1, tile.y + y1)
-                kept.append(Glyph(box, label, score, uncertain=score < self.low_confidence))
+                uncertain = score < self.low_confidence
+                kept.append(Glyph(box, label, score, uncertain, tuple(others)))
         return kept
