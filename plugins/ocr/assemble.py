@@ -9,7 +9,8 @@ height, so slight skew and ascenders/descenders do not break a line. Small glyph
 place. Spaces come from gap statistics, in units of each line's height: the page's
 pooled gaps split into letter and word gaps (Otsu), and each line shifts that threshold
 by how far its own letter gaps (their median) differ from the page's. Last, each line is
-written in one script (``scripts.py``: Latin ``A`` and Greek ``Α`` are one shape).
+written in one script (``scripts.py``: Latin ``A`` and Greek ``Α`` are one shape) and,
+with a word list, its words spelled from the glyphs' alternatives (``lexicon.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from itertools import pairwise
 import numpy as np
 
 from imagine_core.api import Glyph, Line, Region, TextAssembler, Word, union
+from imagine_plugins.ocr.lexicon import spelled
 from imagine_plugins.ocr.scripts import one_script_per_line
 
 GUTTER = 1.5  # an empty vertical band this many glyph heights wide separates columns
@@ -255,6 +257,13 @@ def words_of(line: list[Glyph], spacing: Spacing, direction: str) -> list[Word]:
 
 
 class LineAssembler(TextAssembler):
+    def __init__(self, words: str = "", sure: float = 0.5):
+        """``words``: a word list (lexicon.py) for words read with glyphs under ``sure``."""
+        from imagine_plugins.ocr.lexicon import Lexicon
+
+        self.lexicon = Lexicon.read(words) if words else None
+        self.sure = sure
+
     def assemble(self, glyphs: list[Glyph], direction: str = "ltr") -> list[Region]:
         if not glyphs:
             return []
@@ -262,8 +271,13 @@ class LineAssembler(TextAssembler):
         grouped = [group_lines(block, height) for block in blocks(glyphs, height, direction)]
         spacing = page_spacing([line for lines in grouped for line in lines])
         return [
-            Region(
-                [one_script_per_line(Line(words_of(line, spacing, direction))) for line in lines]
-            )
+            Region([self._line(words_of(line, spacing, direction)) for line in lines])
             for lines in grouped
         ]
+
+    def _line(self, words: list[Word]) -> Line:
+        line = one_script_per_line(Line(words))
+        if self.lexicon is not None:
+            for word in line.words:
+                spelled(word, self.lexicon, self.sure)
+        return line

@@ -71,6 +71,12 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
     parser.add_argument("--batch-size", type=int, help="tiles detected at once")
     parser.add_argument(
+        "--words",
+        type=Path,
+        help="a word list (UTF-8 text): words read with uncertain glyphs take the "
+        "alternatives that spell a listed word (ocr.words)",
+    )
+    parser.add_argument(
         "--glyph-height",
         type=float,
         help="rescale each page so its glyphs are this tall in px (default: into the "
@@ -110,6 +116,8 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
         value = getattr(args, option, None)
         if value is not None:
             setattr(settings, field, value)
+    if getattr(args, "words", None) is not None:
+        settings.words = str(args.words.expanduser().resolve())
     if getattr(args, "glyph_height", None) is not None:
         settings.min_glyph_height = settings.max_glyph_height = args.glyph_height
     if args.format:

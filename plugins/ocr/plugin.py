@@ -42,7 +42,10 @@ def _tiled(config=None, slot=None, pipeline=None):
 def _lines(config=None, slot=None, pipeline=None):
     from imagine_plugins.ocr.assemble import LineAssembler
 
-    return LineAssembler()
+    settings = slot if slot is not None else pipeline.ocr if pipeline is not None else None
+    if settings is None:
+        return LineAssembler()
+    return LineAssembler(words=settings.words, sure=settings.low_confidence)
 
 
 @hookimpl
