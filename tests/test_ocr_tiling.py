@@ -222,3 +222,42 @@ def test_boxes_of_a_rescaled_page_stay_inside_the_page(monkeypatch):
     for g in glyphs:
         x0, y0, x1, y1 = g.box
         assert 0 <= x0 < x1 <= 421 and 0 <= y0 < y1 <= 203
+
+
+class SurestAt(SizeBoundReader):
+    """Finds blobs 10-50 px tall, surest of those 17 px tall (as a model is of the glyph
+    size it learned), whatever the size the page's measure says."""
+
+    def detect(self, images):
+        import cv2
+
+        found = []
+        for tile in images.astype(np.uint8):
+            ink = (tile[..., 0] < 128).astype(np.uint8)
+            count, _, stats, _ = cv2.connectedComponentsWithStats(ink, 8)
+            boxes, labels, scores = [], [], []
+            for x, y, w, h, _ in stats[1:count]:
+                if 10 <= h <= 50:
+                    boxes.append((x, y, x + w, y + h))
+                    labels.append("l" if w < 0.6 * h else "o")
+                    scores.append(max(0.25, 1 - abs(h - 17) / 17))
+            found.append({"boxes": boxes, "labels": labels, "scores": scores})
+        return found
+
+
+def test_scale_search_reads_the_page_where_the_model_is_surest():
+    from imagine_plugins.evaluation.metrics import CharacterErrorRate
+    from imagine_plugins.ocr.assemble import LineAssembler
+
+    page, truth = bars_and_rings(1.0)  # 21 px glyphs: inside the measured range
+    measured = TiledPageReader(tile_size=128, overlap=48, glyph_heights=(19, 23))
+    searched = TiledPageReader(
+        tile_size=128, overlap=48, glyph_heights=(19, 23), scale_search=True
+    )
+    assert measured.factor(SurestAt(), page) == 1.0
+    assert searched.factor(SurestAt(), page) == pytest.approx(0.8)  # 17 px: the surest
+    (glyphs,) = searched.read(SurestAt(), [page])
+    cer = CharacterErrorRate(LineAssembler(), min_score=0.0)
+    read = cer.read([g.box for g in glyphs], [g.char for g in glyphs])
+    assert cer.add_text("page", truth, read).cer <= 0.01
+    assert max(g.box[3] for g in glyphs) <= page.shape[0]  # boxes in the page's pixels

@@ -36,6 +36,7 @@ def _tiled(config=None, slot=None, pipeline=None):
         max_overlap=settings.max_overlap,
         batch_size=settings.batch_size,
         glyph_heights=(settings.min_glyph_height, settings.max_glyph_height),
+        scale_search=settings.scale_search,
     )
 
 

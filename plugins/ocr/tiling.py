@@ -124,6 +124,7 @@ class TiledPageReader(PageReader):
         max_overlap: float = 0.5,
         batch_size: int = 8,
         glyph_heights: tuple[float, float] = (0.0, 0.0),
+        scale_search: bool = False,
     ):
         if tile_size and not 0 <= overlap < tile_size:
             raise ImagineError(
@@ -138,6 +139,7 @@ class TiledPageReader(PageReader):
         self.max_overlap = max_overlap
         self.batch_size = max(1, batch_size)
         self.glyph_heights = glyph_heights
+        self.scale_search = scale_search
 
     def size_for(self, detector: Detector) -> int:
         """The tile side: configured (0: the model's input size), a multiple of its stride."""
@@ -146,8 +148,18 @@ class TiledPageReader(PageReader):
         size = self.tile_size or detector.input_size or 512
         return math.ceil(size / detector.stride) * detector.stride
 
+    def factor(self, detector: Detector, image: np.ndarray) -> float:
+        """The scale the page is read at: its glyphs into the trained range, then, with
+        ``scale_search``, the factor around that the model is surest at."""
+        measured = scale_for(image, *self.glyph_heights)
+        if not self.scale_search or not all(self.glyph_heights):
+            return measured
+        from imagine_plugins.ocr.scale_search import searched_factor
+
+        return searched_factor(detector, image, measured, self.size_for(detector), self.min_score)
+
     def read(self, detector: Detector, images: list[np.ndarray]) -> list[list[Glyph]]:
-        factors = [scale_for(image, *self.glyph_heights) for image in images]
+        factors = [self.factor(detector, image) for image in images]
         scaled = [
             image if f == 1.0 else resized(image, f)
             for image, f in zip(images, factors, strict=True)
