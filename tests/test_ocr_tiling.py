@@ -251,9 +251,7 @@ def test_scale_search_reads_the_page_where_the_model_is_surest():
 
     page, truth = bars_and_rings(1.0)  # 21 px glyphs: inside the measured range
     measured = TiledPageReader(tile_size=128, overlap=48, glyph_heights=(19, 23))
-    searched = TiledPageReader(
-        tile_size=128, overlap=48, glyph_heights=(19, 23), scale_search=True
-    )
+    searched = TiledPageReader(tile_size=128, overlap=48, glyph_heights=(19, 23), scale_search=True)
     assert measured.factor(SurestAt(), page) == 1.0
     assert searched.factor(SurestAt(), page) == pytest.approx(0.8)  # 17 px: the surest
     (glyphs,) = searched.read(SurestAt(), [page])
