@@ -71,6 +71,12 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
     parser.add_argument("--batch-size", type=int, help="tiles detected at once")
     parser.add_argument(
+        "--scale-search",
+        action=argparse.BooleanOptionalAction,
+        help="choose each page's scale by the model's confidence (ocr.scale_search; on "
+        "unless the model's settings say otherwise)",
+    )
+    parser.add_argument(
         "--words",
         type=Path,
         help="a word list (UTF-8 text): words read with uncertain glyphs take the "
@@ -116,6 +122,8 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
         value = getattr(args, option, None)
         if value is not None:
             setattr(settings, field, value)
+    if getattr(args, "scale_search", None) is not None:
+        settings.scale_search = args.scale_search
     if getattr(args, "words", None) is not None:
         settings.words = str(args.words.expanduser().resolve())
     if getattr(args, "glyph_height", None) is not None:
