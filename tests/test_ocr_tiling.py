@@ -224,9 +224,14 @@ def test_boxes_of_a_rescaled_page_stay_inside_the_page(monkeypatch):
         assert 0 <= x0 < x1 <= 421 and 0 <= y0 < y1 <= 203
 
 
-class SurestAt(SizeBoundReader):
+class SurestAt(Detector):
     """Finds blobs 10-50 px tall, surest of those 17 px tall (as a model is of the glyph
     size it learned), whatever the size the page's measure says."""
+
+    stride, input_size = 32, 128
+
+    def __init__(self, score=lambda h: max(0.25, 1 - abs(h - 17) / 17)):
+        self.score = score
 
     def detect(self, images):
         import cv2
@@ -240,7 +245,7 @@ class SurestAt(SizeBoundReader):
                 if 10 <= h <= 50:
                     boxes.append((x, y, x + w, y + h))
                     labels.append("l" if w < 0.6 * h else "o")
-                    scores.append(max(0.25, 1 - abs(h - 17) / 17))
+                    scores.append(self.score(h))
             found.append({"boxes": boxes, "labels": labels, "scores": scores})
         return found
 
@@ -259,3 +264,11 @@ def test_scale_search_reads_the_page_where_the_model_is_surest():
     read = cer.read([g.box for g in glyphs], [g.char for g in glyphs])
     assert cer.add_text("page", truth, read).cer <= 0.01
     assert max(g.box[3] for g in glyphs) <= page.shape[0]  # boxes in the page's pixels
+
+
+@pytest.mark.parametrize("larger, chosen", [(0.82, 1.0), (0.86, 1.25)])
+def test_scale_search_keeps_the_measured_scale_unless_another_is_clearly_surer(larger, chosen):
+    page, _ = bars_and_rings(1.0)  # 21 px: 0.80 sure at the measured scale, `larger` above
+    detector = SurestAt(score=lambda h: 0.80 if h < 24 else larger)
+    reader = TiledPageReader(tile_size=128, overlap=48, glyph_heights=(19, 23), scale_search=True)
+    assert reader.factor(detector, page) == pytest.approx(chosen)

@@ -6,7 +6,8 @@ x-height, so the page is shrunk until its capitals look like small letters), a p
 whose strokes break into pieces, a face of unusual proportions. The model itself can
 tell: its detections score highest at the scale it learned. A few of the page's most
 inked tiles are read at a handful of factors around the measured one, and the page is
-read at the factor whose detections score highest on average. On training-like pages
+read at the factor whose detections score highest on average, if clearly (``MARGIN``)
+higher than at the measured one. On training-like pages
 rescaled by known factors (0.7, 1, 1.4) the highest mean score fell on a factor within
 a few tenths of a point of the best CER every time (the recipe's corpus/eval pages).
 """
@@ -19,6 +20,7 @@ from imagine_core.api import Detector
 from imagine_plugins.ocr.scale import LIMITS, resized
 
 AROUND = (0.8, 1.0, 1.25, 1.5)  # factors tried, times the measured one
+MARGIN = 0.05  # another factor must beat the measured one's mean score by this share
 SAMPLE = 4  # tiles read at each factor: the page's most inked
 
 
@@ -44,12 +46,14 @@ def confidence(detector: Detector, tiles: np.ndarray, min_score: float) -> float
 def searched_factor(
     detector: Detector, image: np.ndarray, measured: float, size: int, min_score: float
 ) -> float:
-    """Of the factors around ``measured``, the one the model reads the page most surely at."""
-    best, best_confidence = measured, -1.0
+    """Of the factors around ``measured``, the one the model reads the page most surely
+    at; the measured one unless another is surer by ``MARGIN`` (a tile at a larger scale
+    holds fewer glyphs, and a near tie is noise, not a better scale)."""
+    scores = {}
     for k in AROUND:
         factor = float(np.clip(measured * k, *LIMITS))
         page = image if factor == 1.0 else resized(image, factor)
-        found = confidence(detector, inked_tiles(page, size, SAMPLE), min_score)
-        if found > best_confidence:
-            best, best_confidence = factor, found
-    return best
+        scores[factor] = confidence(detector, inked_tiles(page, size, SAMPLE), min_score)
+    best = max(scores, key=scores.__getitem__)
+    own = scores.get(float(np.clip(measured, *LIMITS)), 0.0)
+    return best if scores[best] > own * (1 + MARGIN) else measured
