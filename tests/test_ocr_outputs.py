@@ -48,6 +48,14 @@ def test_json_has_every_glyph_with_box_score_and_place(tmp_path, page):
     assert {g["line"] for g in data["glyphs"]} == {0, 1}
 
 
+def test_json_gives_the_models_other_choices_at_each_glyph(tmp_path, page):
+    glyph = page.glyphs[0]
+    glyph.alternatives = ((glyph.char, glyph.score), ("E", 0.31), ("P", 0.05))
+    data = json.loads(writer("json").write(page, tmp_path).read_text(encoding="utf-8"))
+    assert data["glyphs"][0]["alternatives"] == [["E", 0.31], ["P", 0.05]]
+    assert data["glyphs"][1]["alternatives"] == []
+
+
 def test_page_xml_is_valid_against_the_2019_schema(tmp_path, page):
     xsd = distribution("ocrd").locate_file("ocrd_validators/page.xsd")
     schema = etree.XMLSchema(etree.parse(str(xsd)))

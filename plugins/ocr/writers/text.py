@@ -22,7 +22,9 @@ def _box(box) -> list[float]:
 
 
 class JsonWriter(Writer):
-    """Every glyph with its box, character, score and place (region, line, word)."""
+    """Every glyph with its box, character, score, the model's other choices at its
+    place (``alternatives``: [character, score], best first) and place (region, line,
+    word)."""
 
     suffix = ".json"
 
@@ -38,6 +40,10 @@ class JsonWriter(Writer):
                                 "box": _box(g.box),
                                 "score": round(g.score, 4),
                                 "uncertain": g.uncertain,
+                                # the model's other choices at this place, best first
+                                "alternatives": [
+                                    [c, round(s, 4)] for c, s in g.alternatives if c != g.char
+                                ],
                                 "region": r,
                                 "line": n,
                                 "word": w,
