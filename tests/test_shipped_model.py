@@ -40,6 +40,23 @@ def test_a_packed_run_reads_what_the_run_reads_at_a_fraction_of_its_size(
     assert _glyphs(tmp_path / "packed") == _glyphs(tmp_path / "run")
 
 
+def test_a_packed_model_names_no_checkpoint_to_start_from(tiny_run, tmp_path):
+    """A run fine-tuned from the shipped model names the folder it started from; packed,
+    its weights are whole and that folder (which it may replace) is named no more."""
+    from imagine_core.api import read_pipeline, to_text
+    from imagine_plugins.fewshot.pack import _standalone
+
+    pipeline = read_pipeline(tiny_run / "pipeline.config")
+    pipeline.train_config.fine_tune_checkpoint = "/somewhere/plugins/base_model/model"
+    pipeline.train_config.fine_tune_checkpoint_type = "detection"
+    (tmp_path / "pipeline.config").write_text(to_text(pipeline), "utf-8")
+    packed = _standalone(tmp_path / "pipeline.config")
+    assert "fine_tune_checkpoint" not in packed
+    pipeline.train_config.ClearField("fine_tune_checkpoint")
+    pipeline.train_config.ClearField("fine_tune_checkpoint_type")
+    assert packed == to_text(pipeline)
+
+
 def test_without_a_model_pages_are_read_with_the_shipped_one(
     packed, eval_pages, tmp_path, cli, monkeypatch
 ):

@@ -5,15 +5,16 @@ run at about a third of its size (the base model in ``plugins/base_model/model``
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
-from imagine_core.api import latest_checkpoint, publish_folder, restore
+from imagine_core.api import latest_checkpoint, publish_folder, read_pipeline, restore, to_text
 
 
 def pack(run: Path, out: Path) -> Path:
-    """Write ``run``'s newest checkpoint as a weights-only run folder ``out``."""
+    """Write ``run``'s newest checkpoint as a weights-only run folder ``out``, whose
+    pipeline names no checkpoint to start from: its weights are all there (a run fine-tuned
+    from the shipped model would otherwise name the folder it once was)."""
     import tensorflow as tf
 
     newest = latest_checkpoint(run)
@@ -21,7 +22,7 @@ def pack(run: Path, out: Path) -> Path:
     _, detector, label_map = restore(run, newest)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    shutil.copy2(run / "pipeline.config", staging / "pipeline.config")
+    (staging / "pipeline.config").write_text(_standalone(run / "pipeline.config"), "utf-8")
     label_map.write(staging / "label_map.pbtxt")
     weights = tf.train.Checkpoint(**detector.checkpoint_items())
     manager = tf.train.CheckpointManager(weights, str(staging / "checkpoints"), max_to_keep=1)
@@ -32,3 +33,10 @@ def pack(run: Path, out: Path) -> Path:
     staging.chmod(0o755)  # mkdtemp's folder is the owner's alone: a shipped model is read by all
     publish_folder(staging, out, replace=True)
     return out
+
+
+def _standalone(config: Path) -> str:
+    pipeline = read_pipeline(config)
+    pipeline.train_config.ClearField("fine_tune_checkpoint")
+    pipeline.train_config.ClearField("fine_tune_checkpoint_type")
+    return to_text(pipeline)
