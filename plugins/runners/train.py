@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from imagine_core.api import ImagineError, LabelMap, build, err, get_plugins, make, model_folder
+from imagine_plugins.runners.siblings import say_if_same_run_elsewhere
 
 # The input pipeline runners train on (registry kind input_pipeline; the tfrecord plugin's).
 INPUT_PIPELINE = "tfrecord"
@@ -209,7 +210,9 @@ def train(pipeline: Any, run_dir: Path, strategy: Any, chief: bool = True) -> tu
     manager = saved if chief else tf.train.CheckpointManager(checkpoint, scratch, max_to_keep=1)
     if saved.checkpoints:  # every worker resumes from the chief's (shared) run folder
         _resume(checkpoint, saved, step)
-    elif config.fine_tune_checkpoint:
+    elif chief:
+        say_if_same_run_elsewhere(pipeline, run_dir)
+    if not saved.checkpoints and config.fine_tune_checkpoint:
         _fine_tune(detector, config, label_map)
     _check_in_step(strategy, step)
 
