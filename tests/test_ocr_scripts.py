@@ -70,3 +70,18 @@ def test_the_models_next_choice_in_the_line_script_wins_over_a_letter_of_another
     tau.char, tau.score, tau.alternatives = "τ", 0.4, (("τ", 0.4), ("l", 0.05), ("t", 0.3))
     one_script_per_line(line)
     assert (tau.char, tau.score) == ("t", 0.3)  # 'l' scored under a third of the glyph's
+
+
+def test_a_line_of_capitals_read_mostly_greek_is_latin_by_its_letters_only_latin_has():
+    # capitals read as Greek look-alikes outnumber the Latin ones, but D and R exist in
+    # Latin alone: the line is Latin (Λ, having no Latin look-alike, stays as read)
+    line = one_script_per_line(_line("ΑΝDΛΟR", "ΟΤΗΕR", "ΡΑRΤΙΕS"))
+    assert line.text == "ANDΛOR OTHER PARTIES"
+
+
+def test_a_line_with_no_letter_only_one_script_has_follows_the_page():
+    below = [
+        Glyph((g.box[0], 40.0, g.box[2], 52.0), g.char, g.score) for g in _line("ΤΗΕ", "ΕΝΟ").glyphs
+    ]
+    page = LineAssembler().assemble([*_line("Warranty", "of", "any", "kind").glyphs, *below])
+    assert [line.text for line in page[0].lines] == ["Warranty of any kind", "THE ENO"]

@@ -16,6 +16,7 @@ with a word list, its words spelled from the glyphs' alternatives (``lexicon.py`
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from imagine_core.api import Glyph, Line, Region, TextAssembler, Word, union
 from imagine_plugins.ocr.lexicon import spelled
-from imagine_plugins.ocr.scripts import one_script_per_line
+from imagine_plugins.ocr.scripts import one_script_per_line, page_votes
 
 GUTTER = 1.5  # an empty vertical band this many glyph heights wide separates columns
 COLUMN_LINES = 2.5  # … when the text on both sides runs beside it this many heights
@@ -270,14 +271,18 @@ class LineAssembler(TextAssembler):
         height = statistics.median(g.height for g in glyphs)
         grouped = [group_lines(block, height) for block in blocks(glyphs, height, direction)]
         spacing = page_spacing([line for lines in grouped for line in lines])
-        return [
-            Region([self._line(words_of(line, spacing, direction)) for line in lines])
+        regions = [
+            Region([Line(words_of(line, spacing, direction)) for line in lines])
             for lines in grouped
         ]
+        page = page_votes([line for region in regions for line in region.lines])
+        for region in regions:
+            for line in region.lines:
+                self._finish(line, page)
+        return regions
 
-    def _line(self, words: list[Word]) -> Line:
-        line = one_script_per_line(Line(words))
+    def _finish(self, line: Line, page: Counter[str]) -> None:
+        one_script_per_line(line, page)
         if self.lexicon is not None:
             for word in line.words:
                 spelled(word, self.lexicon, self.sure)
-        return line

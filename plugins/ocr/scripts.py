@@ -2,8 +2,11 @@
 
 A glyph model that knows Latin, Greek and Cyrillic cannot tell ``A`` from ``Α`` or ``А``,
 ``o`` from ``ο`` or ``о``, by their shape: in most faces they are one drawing. Which one
-the page means is decided by the letters around it. Each line's script is the one most of
-its letters are read in (weighted by score); a word keeps a script of its own only when
+the page means is decided by the letters around it that only one script has (``D``, ``R``,
+``λ``, ``ж``; weighted by score): a line of capitals read as ``ΑΝDΛΟR ΟΤΗΕR`` is Latin by
+its ``D`` and ``R``, whatever the look-alikes say. Where a line has none, the page's
+decide; with none on the page either, the script most letters are read in. A word keeps a
+script of its own only when
 most of its letters agree on it and one of them has no look-alike in the line's script (a
 Greek word quoted in a Latin line). A letter of another
 script is then replaced by its look-alike in the chosen script, where Unicode names one
@@ -20,6 +23,7 @@ from functools import lru_cache
 from imagine_core.api import Glyph, Line
 
 OWN_WORD = 2 / 3  # a word keeps its own script when this share of its letters vote for it
+PAGE_PRIOR = 1.0  # the page's distinctive letters weigh as much as one letter of the line
 ALTERNATIVE = 0.3  # a next choice in the line's script this share of the glyph's score wins
 NOT_A_SCRIPT = {"COMMON", "INHERITED"}  # digits, punctuation, combining marks
 UNLIKE = ("MATHEMATICAL", "SMALL CAPITAL", "FULLWIDTH", "MODIFIER", "ROMAN NUMERAL", "TURNED")
@@ -92,27 +96,61 @@ def _written_in(glyphs: list[Glyph], script: str) -> None:
 
 
 def _script_of_word(glyphs: list[Glyph], line_script: str) -> str:
-    """The line's script, unless most of the word is read in another and the word holds
-    a letter of it that the line's script has no look-alike for: a word all of whose
-    letters could be the line's (``γγ`` for ``yy``) is the line's."""
+    """The line's script, unless most of the word is read in another, the word holds a
+    letter of it that the line's script has no look-alike for, and none of the line's
+    script that the other has none for: a word all of whose letters could be the line's
+    (``γγ`` for ``yy``), or that has the line's own letters (``ΑΝDΛΟR``), is the line's."""
     votes = _votes(glyphs)
     if not votes:
         return line_script
     best, weight = votes.most_common(1)[0]
     own = [g.char for g in glyphs if script_of(g.char) == best]
+    lines = [g.char for g in glyphs if script_of(g.char) == line_script]
     if (best != line_script and weight >= OWN_WORD * sum(votes.values()) and len(own) >= 2
-            and any(look_alike(ch, line_script) is None for ch in own)):  # fmt: skip
+            and any(look_alike(ch, line_script) is None for ch in own)
+            and all(look_alike(ch, best) is not None for ch in lines)):  # fmt: skip
         return best
     return line_script
 
 
-def one_script_per_line(line: Line) -> Line:
+def _distinct(glyphs: list[Glyph], scripts: set[str]) -> Counter[str]:
+    """Votes of the letters whose shape only their script has among ``scripts`` (``D``,
+    ``λ``, ``ж``): ``A``, ``Α`` and ``А`` say nothing about which is meant."""
+    votes: Counter[str] = Counter()
+    for g in glyphs:
+        script = script_of(g.char)
+        if script in scripts and all(look_alike(g.char, o) is None for o in scripts - {script}):
+            votes[script] += g.score
+    return votes
+
+
+def page_votes(lines: list[Line]) -> Counter[str]:
+    """The page's distinctive letters' votes: what decides a line that has none."""
+    glyphs = [g for line in lines for g in line.glyphs]
+    return _distinct(glyphs, {s for g in glyphs if (s := script_of(g.char)) is not None})
+
+
+def _line_script(line: Line, scripts: set[str], page: Counter[str] | None) -> str:
+    """The script of the line's distinctive letters, the page's worth one letter more;
+    between equals (or with none of either) the script most letters are read in."""
+    distinct = _distinct(line.glyphs, scripts)
+    total = sum(page[s] for s in scripts) if page else 0.0
+    for script in scripts:
+        if total:
+            distinct[script] += PAGE_PRIOR * page[script] / total
+    votes = _votes(line.glyphs)
+    return max(sorted(scripts), key=lambda s: (round(distinct[s], 6), votes[s]))
+
+
+def one_script_per_line(line: Line, page: Counter[str] | None = None) -> Line:
     """Letters of ``line`` in the script of the line, or of their word where that word is
     clearly in another one. Changes the glyphs in place; returns the line."""
-    line_votes = _votes(line.glyphs)
-    if len(line_votes) < 2:
-        return line  # one script (or none) read: nothing to choose
-    line_script = line_votes.most_common(1)[0][0]
+    scripts = set(_votes(line.glyphs))
+    if page:
+        scripts.add(page.most_common(1)[0][0])  # a line read all in look-alikes of another
+    if len(scripts) < 2:
+        return line  # one script (or none): nothing to choose
+    line_script = _line_script(line, scripts, page)
     for word in line.words:
         _written_in(word.glyphs, _script_of_word(word.glyphs, line_script))
     return line
