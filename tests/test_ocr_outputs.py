@@ -72,6 +72,25 @@ def test_page_xml_is_valid_against_the_2019_schema(tmp_path, page):
     assert lines == LINES
 
 
+def test_page_xml_and_alto_give_the_models_other_choices_at_a_glyph(tmp_path, page):
+    glyph = page.glyphs[0]
+    glyph.alternatives = ((glyph.char, glyph.score), ("E", 0.31), ("P", 0.05))
+    xsd = distribution("ocrd").locate_file("ocrd_validators/page.xsd")
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    doc = etree.parse(str(writer("page").write(page, tmp_path)))
+    assert schema.validate(doc), schema.error_log
+    ns = {"p": "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"}
+    first = doc.findall(".//p:Glyph", ns)[0].findall("p:TextEquiv", ns)
+    assert [(e.get("index"), e.findtext("p:Unicode", namespaces=ns)) for e in first] == [
+        ("1", glyph.char), ("2", "E"), ("3", "P")
+    ]  # fmt: skip
+    assert doc.findall(".//p:Glyph", ns)[1].find("p:TextEquiv", ns).get("index") is None
+    alto = etree.parse(str(writer("alto").write(page, tmp_path)))
+    a = {"a": "http://www.loc.gov/standards/alto/ns-v4#"}
+    variants = alto.findall(".//a:Glyph", a)[0].findall("a:Variant", a)
+    assert [(v.get("CONTENT"), v.get("VC")) for v in variants] == [("E", "0.310"), ("P", "0.050")]
+
+
 def test_page_xml_of_a_right_to_left_page_says_so(tmp_path):
     page = page_of(["שלום עולם"], rtl=True, width=300)
     doc = etree.parse(str(writer("page").write(page, tmp_path)))

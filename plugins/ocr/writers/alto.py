@@ -1,4 +1,5 @@
-"""ALTO 4.4: TextBlock > TextLine (with its BASELINE) > String (+ SP) > Glyph; ``WC``/``GC``
+"""ALTO 4.4: TextBlock > TextLine (with its BASELINE) > String (+ SP) > Glyph (> Variant: the
+model's other choices at that place, with ``VC``); ``WC``/``GC``
 confidences 0..1 and ``CC`` per character (0 sure … 9 unsure), so uncertain glyphs stand
 out. A glyph labelled with several code points (a ligature 'st') becomes one ALTO Glyph and
 one CC value per code point, as the schema asks."""
@@ -60,13 +61,20 @@ def _word(line_el: Any, line: Any, w: int, name: str, direction: str) -> None:
         },
     )
     parts = [
-        (char, box, glyph.score)
-        for glyph in word.glyphs
-        for char, box in code_points(glyph, direction)
+        (char, box, glyph) for glyph in word.glyphs for char, box in code_points(glyph, direction)
     ]
-    for k, (char, box, score) in enumerate(parts, start=1):
-        attrs = {"ID": f"{name}_glyph_{k}", **place(box), "CONTENT": char, "GC": f"{score:.3f}"}
-        _el(string, "Glyph", attrs)
+    for k, (char, box, glyph) in enumerate(parts, start=1):
+        attrs = {
+            "ID": f"{name}_glyph_{k}",
+            **place(box),
+            "CONTENT": char,
+            "GC": f"{glyph.score:.3f}",
+        }
+        glyph_el = _el(string, "Glyph", attrs)
+        if len(glyph.char) == 1:  # the model's other choices (a ligature's parts have none)
+            for other, score in glyph.alternatives:
+                if other != glyph.char and len(other) <= 3:  # the schema's longest variant
+                    _el(glyph_el, "Variant", {"CONTENT": other, "VC": f"{score:.3f}"})
 
 
 class AltoWriter(Writer):

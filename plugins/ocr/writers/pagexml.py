@@ -1,5 +1,6 @@
 """PAGE XML (2019-07-15): TextRegion > TextLine (with its Baseline) > Word > Glyph, each
-with Coords and a TextEquiv carrying ``conf``; the reading order lists the regions."""
+with Coords and a TextEquiv carrying ``conf`` (a Glyph's other choices as further TextEquivs,
+``index`` 2, 3 …); the reading order lists the regions."""
 
 from __future__ import annotations
 
@@ -31,9 +32,17 @@ class PageXmlWriter(Writer):
         def coords(parent, box):
             el(parent, "Coords", {"points": points(box)})
 
-        def equiv(parent, text, score):
-            unicode = el(el(parent, "TextEquiv", {"conf": f"{score:.3f}"}), "Unicode")
+        def equiv(parent, text, score, index=None):
+            attrs = {"conf": f"{score:.3f}"} | ({"index": str(index)} if index else {})
+            unicode = el(el(parent, "TextEquiv", attrs), "Unicode")
             unicode.text = text
+
+        def glyph_equivs(parent, glyph):
+            """The glyph read, then the model's other choices there (index 2, 3 …)."""
+            others = [(c, s) for c, s in glyph.alternatives if c != glyph.char]
+            equiv(parent, glyph.char, glyph.score, 1 if others else None)
+            for index, (char, score) in enumerate(others, start=2):
+                equiv(parent, char, score, index)
 
         root = etree.Element(f"{{{PAGE}}}PcGts", nsmap={None: PAGE, "xsi": XSI})
         root.set(f"{{{XSI}}}schemaLocation", SCHEMA)
@@ -72,7 +81,7 @@ class PageXmlWriter(Writer):
                     for k, glyph in enumerate(word.glyphs, start=1):
                         glyph_el = el(word_el, "Glyph", {"id": f"{line_id}_w{w}_g{k}"})
                         coords(glyph_el, glyph.box)
-                        equiv(glyph_el, glyph.char, glyph.score)
+                        glyph_equivs(glyph_el, glyph)
                     equiv(word_el, word.text, word.score)
                 equiv(line_el, line.text, line.score)
             text = "\n".join(line.text for line in region.lines)
