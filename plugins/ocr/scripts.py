@@ -6,11 +6,11 @@ the page means is decided by the letters around it that only one script has (``D
 ``λ``, ``ж``; weighted by score): a line of capitals read as ``ΑΝDΛΟR ΟΤΗΕR`` is Latin by
 its ``D`` and ``R``, whatever the look-alikes say. Where a line has none, the page's
 decide; with none on the page either, the script most letters are read in. A word keeps a
-script of its own only when
-most of its letters agree on it and one of them has no look-alike in the line's script (a
-Greek word quoted in a Latin line). A letter of another
-script is then replaced by its look-alike in the chosen script, where Unicode names one
-(confusables.txt); letters without one (``λ``, ``ж``) are left as read. The scripts and
+script of its own only when most of its letters agree on it, one of them has no look-alike
+in the line's script and none of the line's own letters is in it (a Greek word quoted in
+a Latin line). A letter of another script then becomes the model's next choice in the
+chosen script (``Glyph.alternatives``), else its look-alike there where Unicode names one
+(confusables.txt); letters with neither (``λ``) are left as read. The scripts and
 look-alikes are Unicode's, through ``confusable_homoglyphs``.
 """
 
