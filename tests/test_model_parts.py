@@ -223,37 +223,15 @@ def test_optimizers_take_their_settings(name):
     assert optimizer.use_ema and optimizer.ema_momentum == pytest.approx(0.99)
 
 
-@pytest.mark.parametrize("agnostic, kept", [(True, 2), (False, 3)])
-def test_class_agnostic_nms_keeps_one_character_per_place(agnostic, kept):
-    from imagine_plugins.models.retinanet import RetinaNetDetector
-
-    detector = RetinaNetDetector.__new__(RetinaNetDetector)  # only postprocess is exercised
-    detector.ssd = _message("ssd", "Ssd")
-    nms = detector.ssd.post_processing.batch_non_max_suppression
-    nms.iou_threshold, nms.use_class_agnostic_nms = 0.5, agnostic
-    predictions = {  # an 'o' and an 'e' on the same spot, and a glyph elsewhere
-        "detection_boxes": tf.constant(
-            [[[0, 0, 10, 8], [0, 0, 10, 8.5], [0, 20, 10, 28], [0, 0, 0, 0]]], tf.float32
-        ),
-        "detection_scores": tf.constant([[0.9, 0.6, 0.8, 0.0]]),
-        "detection_classes": tf.constant([[1, 2, 3, 0]]),
-        "num_detections": tf.constant([3]),
-    }
-    found = detector.postprocess(predictions, tf.constant([[10, 30]]))
-    assert int(found["num_detections"][0]) == kept
-    assert found["detection_classes"][0][0].numpy() == 0  # the best-scoring class survives
-
-
-def test_what_class_agnostic_nms_sets_aside_is_kept_as_the_glyphs_alternatives():
-    """The 'o' kept at a place carries the 'e' found there as its next choice; the glyph
-    alone at its place has itself only; page_detections names them by character."""
-    from imagine_core.api import page_detections
+def _o_and_e_on_one_spot(agnostic: bool) -> dict:
+    """The postprocessed detections of an 'o' and an 'e' on the same spot and a glyph
+    elsewhere (only postprocess is exercised)."""
     from imagine_plugins.models.retinanet import RetinaNetDetector
 
     detector = RetinaNetDetector.__new__(RetinaNetDetector)
     detector.ssd = _message("ssd", "Ssd")
     nms = detector.ssd.post_processing.batch_non_max_suppression
-    nms.iou_threshold, nms.use_class_agnostic_nms = 0.5, True
+    nms.iou_threshold, nms.use_class_agnostic_nms = 0.5, agnostic
     predictions = {
         "detection_boxes": tf.constant(
             [[[0, 0, 10, 8], [0, 0, 10, 8.5], [0, 20, 10, 28], [0, 0, 0, 0]]], tf.float32
@@ -262,8 +240,22 @@ def test_what_class_agnostic_nms_sets_aside_is_kept_as_the_glyphs_alternatives()
         "detection_classes": tf.constant([[1, 2, 3, 0]]),
         "num_detections": tf.constant([3]),
     }
-    found = detector.postprocess(predictions, tf.constant([[10, 30]]))
-    (page,) = page_detections(found, ["?", "o", "e", "x"])
+    return detector.postprocess(predictions, tf.constant([[10, 30]]))
+
+
+@pytest.mark.parametrize("agnostic, kept", [(True, 2), (False, 3)])
+def test_class_agnostic_nms_keeps_one_character_per_place(agnostic, kept):
+    found = _o_and_e_on_one_spot(agnostic)
+    assert int(found["num_detections"][0]) == kept
+    assert found["detection_classes"][0][0].numpy() == 0  # the best-scoring class survives
+
+
+def test_what_class_agnostic_nms_sets_aside_is_kept_as_the_glyphs_alternatives():
+    """The 'o' kept at a place carries the 'e' found there as its next choice; the glyph
+    alone at its place has itself only; page_detections names them by character."""
+    from imagine_core.api import page_detections
+
+    (page,) = page_detections(_o_and_e_on_one_spot(True), ["?", "o", "e", "x"])
     assert page["labels"] == ["o", "x"]
     assert [[c for c, _ in alts] for alts in page["alternatives"]] == [["o", "e"], ["x"]]
     assert page["alternatives"][0][1][1] == pytest.approx(0.6)

@@ -30,6 +30,9 @@ def test_a_run_of_other_settings_is_not_taken_for_it(tiny_run, tmp_path):
     (tmp_path / "outputs" / "not-a-run").mkdir()  # folders of other kinds are passed over
     (tmp_path / "outputs" / "broken" / "checkpoints").mkdir(parents=True)
     (tmp_path / "outputs" / "broken" / "checkpoints" / "ckpt-5.index").write_bytes(b"")
+    (tmp_path / "outputs" / "broken" / "checkpoints" / "checkpoint").write_text(
+        'model_checkpoint_path: "ckpt-5"\n'
+    )
     (tmp_path / "outputs" / "broken" / "pipeline.config").write_text("nonsense {")
     assert same_run_elsewhere(pipeline, new) is None
 

@@ -23,28 +23,14 @@ def normalised(images: Any) -> tuple[Any, Any]:
 ALTERNATIVES = 3  # classes kept per place: the chosen one and the next best
 
 
-def _iou(a: Any, b: Any) -> Any:
-    """IoU of every box of ``a`` [k, 4] with every box of ``b`` [n, 4] (any corner order
-    as long as both use (y0, x0, y1, x1))."""
-    import tensorflow as tf
-
-    y0 = tf.maximum(a[:, None, 0], b[None, :, 0])
-    x0 = tf.maximum(a[:, None, 1], b[None, :, 1])
-    y1 = tf.minimum(a[:, None, 2], b[None, :, 2])
-    x1 = tf.minimum(a[:, None, 3], b[None, :, 3])
-    shared = tf.maximum(y1 - y0, 0.0) * tf.maximum(x1 - x0, 0.0)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return shared / tf.maximum(area_a[:, None] + area_b[None, :] - shared, 1e-9)
-
-
 def _alternatives(kept: Any, boxes: Any, scores: Any, classes: Any, iou: float) -> Any:
     """For each kept box, the best ``ALTERNATIVES`` (class, score) among the per-class
     detections at its place (IoU at least the NMS threshold): the kept one first, then
     what the class-agnostic NMS set aside there (classes -1 and scores 0 where fewer)."""
     import tensorflow as tf
+    from official.vision.ops import box_ops
 
-    here = _iou(kept, boxes) >= iou
+    here = box_ops.bbox_overlap(kept[None], boxes[None])[0] >= iou
     ranked = tf.where(here, scores[None, :], -1.0)
     k = tf.minimum(ALTERNATIVES, tf.shape(scores)[0])
     best, index = tf.math.top_k(ranked, k)

@@ -23,7 +23,7 @@ from itertools import pairwise
 import numpy as np
 
 from imagine_core.api import Glyph, Line, Region, TextAssembler, Word, union
-from imagine_plugins.ocr.lexicon import spelled
+from imagine_plugins.ocr.lexicon import Lexicon, spelled
 from imagine_plugins.ocr.scripts import one_script_per_line, page_votes
 
 GUTTER = 1.5  # an empty vertical band this many glyph heights wide separates columns
@@ -260,8 +260,6 @@ def words_of(line: list[Glyph], spacing: Spacing, direction: str) -> list[Word]:
 class LineAssembler(TextAssembler):
     def __init__(self, words: str = "", sure: float = 0.5):
         """``words``: a word list (lexicon.py) for words read with glyphs under ``sure``."""
-        from imagine_plugins.ocr.lexicon import Lexicon
-
         self.lexicon = Lexicon.read(words) if words else None
         self.sure = sure
 

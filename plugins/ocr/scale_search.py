@@ -50,10 +50,9 @@ def searched_factor(
     at; the measured one unless another is surer by ``MARGIN`` (a tile at a larger scale
     holds fewer glyphs, and a near tie is noise, not a better scale)."""
     scores = {}
-    for k in AROUND:
+    for k in AROUND:  # 1.0 among them: the measured factor's own score
         factor = float(np.clip(measured * k, *LIMITS))
         page = image if factor == 1.0 else resized(image, factor)
         scores[factor] = confidence(detector, inked_tiles(page, size, SAMPLE), min_score)
     best = max(scores, key=scores.__getitem__)
-    own = scores.get(float(np.clip(measured, *LIMITS)), 0.0)
-    return best if scores[best] > own * (1 + MARGIN) else measured
+    return best if scores[best] > scores[measured] * (1 + MARGIN) else measured

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from imagine_core.api import ImagineError, err, read_pipeline
+from imagine_plugins.runners.run_folder import latest_checkpoint
 
 MOST = 200  # sibling folders looked at: a crowded outputs/ folder is not read whole
 
@@ -26,9 +27,13 @@ def _settings(pipeline: Any) -> bytes:
 
 
 def _newest_step(folder: Path) -> int | None:
-    steps = [int(m.group(1)) for f in (folder / "checkpoints").glob("ckpt-*.index")
-             if (m := re.fullmatch(r"ckpt-(\d+)\.index", f.name))]  # fmt: skip
-    return max(steps) if steps else None
+    """The step of the run's newest checkpoint (None: not a run folder with one)."""
+    try:
+        newest = latest_checkpoint(folder)
+    except ImagineError:
+        return None
+    match = re.search(r"ckpt-(\d+)$", newest.name)
+    return int(match.group(1)) if match else None
 
 
 def same_run_elsewhere(pipeline: Any, run_dir: Path) -> tuple[Path, int] | None:
