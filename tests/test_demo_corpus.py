@@ -192,3 +192,32 @@ def test_a_share_of_lines_is_set_in_capitals_and_fits_the_page(tmp_path, cli):
     assert max(b.xmax for example, _ in pages for b in example.boxes) <= style["width"] - margin + 2
     result = cli("data", "demo", str(tmp_path / "x"), "--capitals", "1.5")
     assert result.code == 2 and "--capitals" in result.err
+
+
+def test_extras_give_every_digit_brackets_quotes_and_accents_the_face_draws(tmp_path, cli):
+    """--extras: the texts have only the digits 1, 4, 6, 7 and no bracket, quote or accent;
+    a share of words dressed gives them all, each glyph boxed and labelled as set."""
+    style = dict(width=480, height=640, min_size=14, max_size=16, degradations=[])
+    plain = "".join(text for _, text in demo_pages(6, PageStyle(**style), seed=1, name="p"))
+    assert not set('023589()"é') & set(plain)
+    pages = list(demo_pages(6, PageStyle(**style, extras=0.3), seed=1, name="p"))
+    text = "".join(page_text for _, page_text in pages)
+    assert set("0123456789") <= set(text)
+    assert set(text) & set("()[]") and set(text) & set("\"“”«»'‘’")
+    assert any(ch in text for ch in "áàâäéèêëíóöúüçñ")
+    labels = "".join(sorted(b.label for example, _ in pages for b in example.boxes))
+    assert sorted(text.replace("\n", "").replace(" ", "")) == sorted(labels)
+    result = cli("data", "demo", str(tmp_path / "x"), "--extras", "-0.1")
+    assert result.code == 2 and "--extras" in result.err
+
+
+def test_extras_the_face_cannot_draw_are_not_set():
+    """A face without a character never gets it: no .notdef box labelled as a glyph."""
+    from imagine_plugins.datatools.demo.dress import dressed
+    from imagine_plugins.datatools.demo.fonts import default_font
+    from imagine_plugins.datatools.demo.scripts import draws
+
+    rng = np.random.default_rng(0)
+    assert {dressed("word", 1.0, rng, True, lambda found: False) for _ in range(50)} == {"word"}
+    assert len({dressed("word", 1.0, rng, True, lambda found: True) for _ in range(50)}) > 20
+    assert draws(default_font(), "é") and not draws(default_font(), "\U000f0001")

@@ -125,6 +125,10 @@ class DataDemo(Command):
         parser.add_argument(
             "--capitals", type=float, help="share of lines set in capitals, 0..1 (0)"
         )
+        parser.add_argument(
+            "--extras", type=float, help="share of words given what running print has and "
+            "the texts lack: every digit, brackets, quotes, signs, accents; 0..1 (0)",
+        )  # fmt: skip
         parser.add_argument("--size-range", help="glyph size range in px (18,28)")
         parser.add_argument("--line-spacing", type=float, help="(1.5)")
         parser.add_argument("--columns", type=int, help="(1)")
@@ -155,6 +159,7 @@ class DataDemo(Command):
                 "font",
                 "scripts",
                 "capitals",
+                "extras",
                 "line_spacing",
                 "columns",
                 "degradations",

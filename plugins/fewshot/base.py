@@ -32,6 +32,7 @@ BENCHMARK_FACES = (
 SCRIPTS = "latin,latin-old,greek,cyrillic"
 EVAL_EVERY = 5  # every fifth design group, in name order, is held out for evaluation
 CAPITALS = 0.15  # capitals are rare in running text; all-caps pages read at 72% without
+EXTRAS = 0.1  # the texts have 4 digits and no bracket, quote or accent (dress.py)
 PER_FAMILY = 4  # faces of one family used at most (its weights and slants, spread)
 
 
@@ -57,6 +58,10 @@ class BaseModel(Command):
         parser.add_argument(
             "--capitals", type=float, default=CAPITALS,
             help=f"share of lines set in capitals: headings, title pages ({CAPITALS})",
+        )  # fmt: skip
+        parser.add_argument(
+            "--extras", type=float, default=EXTRAS,
+            help=f"share of words given digits, brackets, quotes, signs, accents ({EXTRAS})",
         )  # fmt: skip
         parser.add_argument("--pages", type=int, default=2000, help="training pages (2000)")
         parser.add_argument("--eval-pages", type=int, default=40, help="per part (40)")
@@ -195,6 +200,7 @@ def _corpus(args: argparse.Namespace, folder: Path, faces: dict, part: str, page
     imagine("data", "demo", str(folder), "--font", ",".join(faces[part]), "--scripts", scripts,
             "--train-pages", str(pages), "--eval-pages", str(args.eval_pages),
             "--seed", str(seed), "--capitals", str(args.capitals),
+            "--extras", str(args.extras),
             where="imagine base-model")  # fmt: skip
 
 

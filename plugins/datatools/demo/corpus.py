@@ -28,12 +28,15 @@ def check_style(style: PageStyle) -> None:
         raise ImagineError(
             f"font sizes {style.min_size}-{style.max_size} are not a range of px >= 4"
         )
-    if not 0.0 <= style.capitals <= 1.0:
-        raise ImagineError(
-            f"share of lines in capitals {style.capitals} is not between 0 and 1",
-            where="--capitals (train_input_reader.plugin.params.capitals)",
-            fix="e.g. --capitals 0.2",
-        )
+    shares = (("capitals", "lines in capitals", style.capitals, 0.2),
+              ("extras", "words with extras", style.extras, 0.1))  # fmt: skip
+    for option, what, share, example in shares:
+        if not 0.0 <= share <= 1.0:
+            raise ImagineError(
+                f"share of {what} {share} is not between 0 and 1",
+                where=f"--{option} (train_input_reader.plugin.params.{option})",
+                fix=f"e.g. --{option} {example}",
+            )
     if style.columns < 1 or style.line_spacing < 1.0:
         raise ImagineError("columns must be >= 1 and line spacing >= 1.0")
     _check_faces(style)

@@ -42,6 +42,7 @@ def style_of(params: Any) -> PageStyle:
         strength=params.strength,
         scripts=params.scripts,
         capitals=params.capitals,
+        extras=params.extras,
     )
 
 

@@ -12,8 +12,9 @@ from PIL import Image, ImageDraw
 
 from imagine_core.api import Box, Example, normalise
 from imagine_plugins.datatools.demo.degrade import STEPS, degrade
+from imagine_plugins.datatools.demo.dress import dressed
 from imagine_plugins.datatools.demo.fonts import default_font, load_font
-from imagine_plugins.datatools.demo.scripts import covers, in_script
+from imagine_plugins.datatools.demo.scripts import covers, draws, in_script
 
 
 @dataclass
@@ -31,6 +32,7 @@ class PageStyle:
     strength: float = 0.7
     scripts: str = "latin"  # comma-separated: latin, latin-old, greek, cyrillic
     capitals: float = 0.0  # share of lines set in capitals
+    extras: float = 0.0  # share of words given digits, brackets, quotes, signs, accents
 
     def faces(self) -> list[tuple[str, str]]:
         """Every (font, script) pair a page may be set in: the font draws the script."""
@@ -88,6 +90,19 @@ def _capitals(share: float, rng: np.random.Generator) -> Iterator[bool]:
         yield share > 0 and bool(rng.random() < share)
 
 
+def _page_words(text: str, start: int, style: PageStyle, rng: np.random.Generator) -> Iterator[str]:
+    """The text's words from ``start`` in the page's script, ``style.extras`` of them
+    dressed as running print dresses words (``dress.py``)."""
+    accents = style.scripts in ("latin", "latin-old")
+    font = style.font or default_font()
+    for word in _words(text, start):
+        if word == "\n":
+            yield word
+            continue
+        yield dressed(in_script(word, style.scripts), style.extras, rng, accents,
+                      lambda found: all(draws(font, ch) for ch in found))  # fmt: skip
+
+
 def render_page(
     text: str, start: int, style: PageStyle, rng: np.random.Generator
 ) -> tuple[bytes, list[Box], str]:
@@ -100,7 +115,7 @@ def render_page(
     ascent, descent = font.getmetrics() if hasattr(font, "getmetrics") else (size, size // 4)
     pitch = int((ascent + descent) * style.line_spacing)
     per_column = max(1, (style.height - 2 * margin) // pitch)
-    words = (w if w == "\n" else in_script(w, style.scripts) for w in _words(text, start))
+    words = _page_words(text, start, style, rng)
     page = Image.new("L", (style.width, style.height), 255)
     draw = ImageDraw.Draw(page)
     ink = int(rng.integers(0, 60))

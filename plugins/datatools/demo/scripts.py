@@ -56,13 +56,20 @@ def letters(script: str) -> str:
 @lru_cache(maxsize=256)
 def covers(font: str, script: str) -> bool:
     """Whether the face draws every letter of ``script`` (none is its .notdef box)."""
+    return all(draws(font, ch) for ch in letters(script))
+
+
+def _mask(face, ch: str) -> tuple:
+    mask = face.getmask(ch)
+    return mask.size, bytes(np.asarray(mask))
+
+
+@lru_cache(maxsize=65536)
+def draws(font: str, ch: str) -> bool:
+    """Whether the face draws ``ch`` (spaces: always), not its .notdef box."""
     from imagine_plugins.datatools.demo.fonts import load_font
 
+    if ch.isspace():
+        return True
     face = load_font(font, 24)
-
-    def drawn(ch: str) -> tuple:
-        mask = face.getmask(ch)
-        return mask.size, bytes(np.asarray(mask))
-
-    missing = drawn(MISSING)
-    return all(drawn(ch) != missing for ch in letters(script))
+    return _mask(face, ch) != _mask(face, MISSING)
