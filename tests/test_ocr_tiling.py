@@ -7,10 +7,12 @@ the tile's edge, as a real detector sees a glyph a border cuts.
 
 from __future__ import annotations
 
+import io
 from itertools import pairwise
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from imagine_core.api import Detector, Glyph
 from imagine_core.errors import ImagineError
@@ -158,7 +160,7 @@ class SizeBoundReader(Detector):
 
 def bars_and_rings(scale: float) -> tuple[np.ndarray, str]:
     """Three lines of 'l's and 'o's 20 px tall (at scale 1), and their text."""
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
     rows = ["lol ool lo", "oll lol", "lo oo ll"]
     img = Image.new("RGB", (420, 200), "white")
@@ -199,6 +201,22 @@ def test_glyph_height_follows_the_scale_of_the_page():
     assert heights[1] == pytest.approx(21, abs=1.5)
     assert heights[0] == pytest.approx(0.6 * heights[1], rel=0.1)
     assert heights[2] == pytest.approx(1.6 * heights[1], rel=0.1)
+
+
+def test_a_page_set_in_capitals_measures_as_the_same_type_as_running_text():
+    """Capitals stand 1.3-1.5x taller than small letters: measured by the median, a page of
+    capitals was taken for larger type and read shrunk, its capitals the size of small
+    letters (and read as small letters)."""
+    from imagine_plugins.datatools.demo.render import PageStyle, corpus_text, render_page
+    from imagine_plugins.ocr.scale import glyph_height
+
+    def height(capitals: float) -> float:
+        style = PageStyle(width=640, height=480, min_size=24, max_size=24, degradations=[],
+                          capitals=capitals)  # fmt: skip
+        png, _, _ = render_page(corpus_text(), 40, style, np.random.default_rng(0))
+        return glyph_height(np.asarray(Image.open(io.BytesIO(png)).convert("L")))
+
+    assert height(1.0) == pytest.approx(height(0.0), rel=0.1)
 
 
 class WholeTile(Detector):

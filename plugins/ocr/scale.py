@@ -3,10 +3,15 @@ learned.
 
 A detector trained on 20 px glyphs misses most of a scan whose glyphs are 40 px. The
 size is measured the same way on the training pages (a run records the range as
-``ocr.min_glyph_height`` and ``max_glyph_height``) and on every page read: the median
-height of the connected components of the page's ink (Otsu's threshold, OpenCV),
-leaving out specks and punctuation. Only the ratio of the two matters, so what the
-statistic measures (in Latin, mostly the x-height) is the same on both sides.
+``ocr.min_glyph_height`` and ``max_glyph_height``) and on every page read: the 80th
+percentile of the heights of the connected components of the page's ink (Otsu's
+threshold, OpenCV), leaving out specks and punctuation. Only the ratio of the two
+matters. Not the median: in running Latin text that is the x-height, on a page set in
+capitals the cap height, 1.33x taller with the same type, and such a page was read
+shrunk, its capitals the size of small letters, and read as small letters (E as e, A as
+a). A fifth or more of running text's components are tall (ascenders, descenders,
+capitals), so the 80th percentile is the tall letters' height in both (on training-like
+pages of 24 faces, all-caps over mixed-case: median 1.00, against 1.33 for the median).
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import numpy as np
 # Within this ratio a page is read as it is: resampling costs time and sharpness.
 TOLERANCE = 1.12
 LIMITS = (0.2, 5.0)  # the most a page is shrunk or enlarged
+TALL = 80  # the percentile of component heights that measures a page's type
 
 
 def glyph_height(image: np.ndarray) -> float | None:
-    """The median height in pixels of the page's glyph-like ink components, or None for a
-    page with too little ink to tell."""
+    """How tall the page's type is in pixels: the ``TALL`` percentile of the heights of its
+    glyph-like ink components; None for a page with too little ink to tell."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image.astype(np.uint8), cv2.COLOR_RGB2GRAY)
     grey = grey.astype(np.uint8)
     _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
@@ -36,7 +42,7 @@ def glyph_height(image: np.ndarray) -> float | None:
         return None
     rough = float(np.median(glyphs))
     kept = glyphs[glyphs >= 0.45 * rough]  # dots, commas and specks
-    return float(np.median(kept))
+    return float(np.percentile(kept, TALL))
 
 
 def scale_for(image: np.ndarray, low: float, high: float) -> float:
