@@ -233,7 +233,7 @@ def test_boxes_of_a_rescaled_page_stay_inside_the_page(monkeypatch):
     import imagine_plugins.ocr.tiling as tiling
 
     # 421 px at 0.7 is 294.7, rounded to 295 px: scaled back, 421.4 px
-    monkeypatch.setattr(tiling, "scale_for", lambda image, low, high: 0.7)
+    monkeypatch.setattr(tiling, "scale_for", lambda image, low, high, percentile: 0.7)
     page = np.full((203, 421, 3), 255, np.uint8)
     (glyphs,) = TiledPageReader(tile_size=64, overlap=16).read(WholeTile(), [page])
     assert glyphs
@@ -290,3 +290,18 @@ def test_scale_search_keeps_the_measured_scale_unless_another_is_clearly_surer(l
     detector = SurestAt(score=lambda h: 0.80 if h < 24 else larger)
     reader = TiledPageReader(tile_size=128, overlap=48, glyph_heights=(19, 23), scale_search=True)
     assert reader.factor(detector, page) == pytest.approx(chosen)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "percentile"),
+    [({}, 80), ({"min_glyph_height": 10, "max_glyph_height": 14}, 50),
+     ({"min_glyph_height": 14, "max_glyph_height": 21, "glyph_height_percentile": 80}, 80)],
+)  # fmt: skip
+def test_a_run_recorded_with_the_median_is_read_with_the_median(recorded, percentile):
+    """Runs made before ocr.glyph_height_percentile measured their pages by the median:
+    read by the 80th percentile, their pages would be rescaled by the wrong factor."""
+    import imagine
+    from imagine_plugins.ocr.plugin import _tiled
+
+    reader = _tiled(pipeline=imagine.pipeline_from_dict({"ocr": recorded}))
+    assert reader.percentile == percentile

@@ -114,6 +114,7 @@ def test_documented_few_shot_commands_run_with_no_eval_folder(tmp_path, cli):
     assert "ocr.min_glyph_height=" in run.err and "the glyphs on the training pages" in run.err
     config = (tmp_path / "run" / "pipeline.config").read_text()
     assert "min_glyph_height" in config  # recorded: imagine ocr reads pages at that scale
+    assert "glyph_height_percentile: 80" in config  # and how it was measured
     read = run_imagine(
         "ocr",
         "--model",

@@ -127,7 +127,10 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
     if getattr(args, "words", None) is not None:
         settings.words = str(args.words.expanduser().resolve())
     if getattr(args, "glyph_height", None) is not None:
+        from imagine_plugins.ocr.scale import TALL
+
         settings.min_glyph_height = settings.max_glyph_height = args.glyph_height
+        settings.glyph_height_percentile = TALL
     if args.format:
         del settings.output_formats[:]
         settings.output_formats.extend(f.strip() for f in args.format.split(",") if f.strip())

@@ -36,8 +36,20 @@ def _tiled(config=None, slot=None, pipeline=None):
         max_overlap=settings.max_overlap,
         batch_size=settings.batch_size,
         glyph_heights=(settings.min_glyph_height, settings.max_glyph_height),
+        percentile=_percentile(settings),
         scale_search=settings.scale_search,
     )
+
+
+def _percentile(settings) -> float:
+    """The percentile the run's glyph heights were measured with: a run made before
+    ``glyph_height_percentile`` existed recorded heights measured by the median."""
+    from imagine_plugins.ocr.scale import MEDIAN_BEFORE
+
+    recorded = settings.HasField("min_glyph_height") or settings.HasField("max_glyph_height")
+    if recorded and not settings.HasField("glyph_height_percentile"):
+        return MEDIAN_BEFORE
+    return settings.glyph_height_percentile
 
 
 def _lines(config=None, slot=None, pipeline=None):
@@ -88,10 +100,11 @@ def imagine_fill_from_pages(pipeline, pages):
     settings = pipeline.ocr
     if settings.HasField("min_glyph_height") or settings.HasField("max_glyph_height"):
         return []
-    from imagine_plugins.ocr.scale import training_range
+    from imagine_plugins.ocr.scale import TALL, training_range
 
     low, high = training_range(pages)
     settings.min_glyph_height, settings.max_glyph_height = low, high
+    settings.glyph_height_percentile = TALL
     if not low:
         return []
     return [

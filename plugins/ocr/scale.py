@@ -23,10 +23,11 @@ import numpy as np
 TOLERANCE = 1.12
 LIMITS = (0.2, 5.0)  # the most a page is shrunk or enlarged
 TALL = 80  # the percentile of component heights that measures a page's type
+MEDIAN_BEFORE = 50  # what runs recorded before ocr.glyph_height_percentile existed
 
 
-def glyph_height(image: np.ndarray) -> float | None:
-    """How tall the page's type is in pixels: the ``TALL`` percentile of the heights of its
+def glyph_height(image: np.ndarray, percentile: float = TALL) -> float | None:
+    """How tall the page's type is in pixels: the ``percentile`` of the heights of its
     glyph-like ink components; None for a page with too little ink to tell."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image.astype(np.uint8), cv2.COLOR_RGB2GRAY)
     grey = grey.astype(np.uint8)
@@ -42,15 +43,15 @@ def glyph_height(image: np.ndarray) -> float | None:
         return None
     rough = float(np.median(glyphs))
     kept = glyphs[glyphs >= 0.45 * rough]  # dots, commas and specks
-    return float(np.percentile(kept, TALL))
+    return float(np.percentile(kept, percentile))
 
 
-def scale_for(image: np.ndarray, low: float, high: float) -> float:
+def scale_for(image: np.ndarray, low: float, high: float, percentile: float = TALL) -> float:
     """The factor that brings the page's glyphs into ``low``..``high`` px (1.0: read as
     it is: inside the range, within a tolerance, or no range known)."""
     if low <= 0 or high <= 0:
         return 1.0
-    measured = glyph_height(image)
+    measured = glyph_height(image, percentile)
     if not measured:
         return 1.0
     factor = float(np.clip(np.clip(measured, low, high) / measured, *LIMITS))

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from imagine_core.api import Detector, Glyph, ImagineError, PageReader
-from imagine_plugins.ocr.scale import resized, scale_for
+from imagine_plugins.ocr.scale import TALL, resized, scale_for
 
 
 def origins(length: int, tile: int, overlap: int) -> list[int]:
@@ -125,6 +125,7 @@ class TiledPageReader(PageReader):
         batch_size: int = 8,
         glyph_heights: tuple[float, float] = (0.0, 0.0),
         scale_search: bool = False,
+        percentile: float = TALL,
     ):
         if tile_size and not 0 <= overlap < tile_size:
             raise ImagineError(
@@ -139,6 +140,7 @@ class TiledPageReader(PageReader):
         self.max_overlap = max_overlap
         self.batch_size = max(1, batch_size)
         self.glyph_heights = glyph_heights
+        self.percentile = percentile  # how glyph_heights were measured (scale.glyph_height)
         self.scale_search = scale_search
 
     def size_for(self, detector: Detector) -> int:
@@ -151,7 +153,7 @@ class TiledPageReader(PageReader):
     def factor(self, detector: Detector, image: np.ndarray) -> float:
         """The scale the page is read at: its glyphs into the trained range, then, with
         ``scale_search``, the factor around that the model is surest at."""
-        measured = scale_for(image, *self.glyph_heights)
+        measured = scale_for(image, *self.glyph_heights, self.percentile)
         if not self.scale_search or not all(self.glyph_heights):
             return measured
         from imagine_plugins.ocr.scale_search import searched_factor
