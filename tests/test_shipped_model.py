@@ -157,3 +157,23 @@ def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatc
     text = imagine.load().read(tmp_path / "page.png").text
     truth = "\n".join(lines)
     assert Levenshtein.distance(truth, text) / len(truth) < 0.25, text
+
+
+def test_the_shipped_model_reads_digits_brackets_and_quotes(tmp_path, monkeypatch):
+    """Its training text once had the digits 1, 4, 6, 7 and no bracket or quote: a model
+    with no class for 0 or ( drops them from every page (`imagine data demo --extras`)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    import imagine
+    from imagine_plugins.datatools.demo.fonts import _matplotlib_font
+
+    monkeypatch.delenv(base_model.ENV, raising=False)
+    lines = ['In 1908 (not 2035) she wrote: "ca va".', "Zurich, 3,562 km; 98% [sic]."]
+    font = ImageFont.truetype(str(_matplotlib_font().parent / "DejaVuSansMono.ttf"), 26)
+    page = Image.new("RGB", (900, 160), "white")
+    for row, line in enumerate(lines):
+        ImageDraw.Draw(page).text((30, 30 + 50 * row), line, font=font, fill="black")
+    page.save(tmp_path / "page.png")
+    text = imagine.load().read(tmp_path / "page.png").text
+    wanted = set('0235689()"[]%')
+    assert len(wanted & set(text)) >= len(wanted) - 2, text
