@@ -138,23 +138,29 @@ SHIPPED = base_model.shipped(base_model.FOLDER)
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no base model ships in plugins/base_model/model")
-def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatch):
-    """DejaVu Sans Mono's family was held out of its training (base_model/model/README.md)."""
+def _read_with_the_shipped_model(lines: list[str], folder: Path) -> str:
+    """``lines`` set in DejaVu Sans Mono (its family was held out of the shipped model's
+    training: base_model/model/README.md), read by the shipped model."""
     from PIL import Image, ImageDraw, ImageFont
-    from rapidfuzz.distance import Levenshtein
 
     import imagine
     from imagine_plugins.datatools.demo.fonts import _matplotlib_font
 
-    monkeypatch.delenv(base_model.ENV, raising=False)
-    lines = ["The quick brown fox jumps over the lazy dog.",
-             "Pack my box with five dozen liquor jugs,"]  # fmt: skip
     font = ImageFont.truetype(str(_matplotlib_font().parent / "DejaVuSansMono.ttf"), 26)
     page = Image.new("RGB", (900, 160), "white")
     for row, line in enumerate(lines):
         ImageDraw.Draw(page).text((30, 30 + 50 * row), line, font=font, fill="black")
-    page.save(tmp_path / "page.png")
-    text = imagine.load().read(tmp_path / "page.png").text
+    page.save(folder / "page.png")
+    return imagine.load().read(folder / "page.png").text
+
+
+def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatch):
+    from rapidfuzz.distance import Levenshtein
+
+    monkeypatch.delenv(base_model.ENV, raising=False)
+    lines = ["The quick brown fox jumps over the lazy dog.",
+             "Pack my box with five dozen liquor jugs,"]  # fmt: skip
+    text = _read_with_the_shipped_model(lines, tmp_path)
     truth = "\n".join(lines)
     assert Levenshtein.distance(truth, text) / len(truth) < 0.25, text
 
@@ -162,18 +168,8 @@ def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatc
 def test_the_shipped_model_reads_digits_brackets_and_quotes(tmp_path, monkeypatch):
     """Its training text once had the digits 1, 4, 6, 7 and no bracket or quote: a model
     with no class for 0 or ( drops them from every page (`imagine data demo --extras`)."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    import imagine
-    from imagine_plugins.datatools.demo.fonts import _matplotlib_font
-
     monkeypatch.delenv(base_model.ENV, raising=False)
     lines = ['In 1908 (not 2035) she wrote: "ca va".', "Zurich, 3,562 km; 98% [sic]."]
-    font = ImageFont.truetype(str(_matplotlib_font().parent / "DejaVuSansMono.ttf"), 26)
-    page = Image.new("RGB", (900, 160), "white")
-    for row, line in enumerate(lines):
-        ImageDraw.Draw(page).text((30, 30 + 50 * row), line, font=font, fill="black")
-    page.save(tmp_path / "page.png")
-    text = imagine.load().read(tmp_path / "page.png").text
+    text = _read_with_the_shipped_model(lines, tmp_path)
     wanted = set('0235689()"[]%')
     assert len(wanted & set(text)) >= len(wanted) - 2, text

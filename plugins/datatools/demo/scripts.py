@@ -59,17 +59,15 @@ def covers(font: str, script: str) -> bool:
     return all(draws(font, ch) for ch in letters(script))
 
 
-def _mask(face, ch: str) -> tuple:
-    mask = face.getmask(ch)
+@lru_cache(maxsize=65536)
+def _mask(font: str, ch: str) -> tuple:
+    """What the face draws for ``ch`` at 24 px: its size and pixels."""
+    from imagine_plugins.datatools.demo.fonts import load_font
+
+    mask = load_font(font, 24).getmask(ch)
     return mask.size, bytes(np.asarray(mask))
 
 
-@lru_cache(maxsize=65536)
 def draws(font: str, ch: str) -> bool:
     """Whether the face draws ``ch`` (spaces: always), not its .notdef box."""
-    from imagine_plugins.datatools.demo.fonts import load_font
-
-    if ch.isspace():
-        return True
-    face = load_font(font, 24)
-    return _mask(face, ch) != _mask(face, MISSING)
+    return ch.isspace() or _mask(font, ch) != _mask(font, MISSING)
