@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -175,17 +176,24 @@ def test_the_xml_paths_name_the_published_images(tmp_path):
         assert Path(path).is_file() and Path(path).parent == xml.parent.resolve()
 
 
-def test_a_share_of_lines_is_set_in_capitals_and_fits_the_page(tmp_path, cli):
-    """--capitals 0.5: about half the lines are all capitals (their boxes labelled so),
-    every line still fits the column; with none asked, the pages are those of before."""
+def test_a_share_of_words_is_set_in_capitals_in_runs_and_fits_the_page(tmp_path, cli):
+    """--capitals 0.5: about half the words are in capitals (their boxes labelled so), in
+    runs: whole lines of capitals, and lines where a run begins or ends; every line still
+    fits the column; with none asked, the pages are those of before."""
     style = dict(width=480, height=640, min_size=14, max_size=16, degradations=[])
     plain = [text for _, text in demo_pages(4, PageStyle(**style), seed=1, name="p")]
     before = [text for _, text in demo_pages(4, PageStyle(**style, capitals=0.0), seed=1, name="p")]
     assert plain == before and not any(line.isupper() for t in plain for line in t.split("\n"))
     pages = list(demo_pages(4, PageStyle(**style, capitals=0.5), seed=1, name="p"))
     lines = [line for _, text in pages for line in text.split("\n")]
-    upper = sum(line.isupper() for line in lines)
-    assert 0.3 * len(lines) <= upper <= 0.7 * len(lines)
+    words = [w for line in lines for w in line.split() if any(c.isalpha() for c in w)]
+    assert 0.3 * len(words) <= sum(w.isupper() for w in words) <= 0.7 * len(words)
+    whole = [line for line in lines if line.isupper()]
+    mixed = [line for line in lines if any(w.isupper() and len(w) > 1 for w in line.split())
+             and any(w.islower() for w in line.split())]  # fmt: skip
+    assert len(whole) >= 0.2 * len(lines) and mixed
+    switches = sum(a.isupper() != b.isupper() for a, b in pairwise(words))
+    assert switches < 0.2 * len(words)  # runs, not words drawn one by one
     labels = {b.label for example, _ in pages for b in example.boxes}
     assert {"T", "H", "E"} <= labels
     margin = int(style["width"] * 0.06)

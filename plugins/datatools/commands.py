@@ -123,7 +123,7 @@ class DataDemo(Command):
             "text transliterated, each page in one the font draws (latin)",
         )  # fmt: skip
         parser.add_argument(
-            "--capitals", type=float, help="share of lines set in capitals, 0..1 (0)"
+            "--capitals", type=float, help="share of words in capitals (in runs), 0..1 (0)"
         )
         parser.add_argument(
             "--extras", type=float, help="share of words given what running print has and "

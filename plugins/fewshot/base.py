@@ -57,7 +57,7 @@ class BaseModel(Command):
         parser.add_argument("--scripts", default=SCRIPTS, help=f"({SCRIPTS})")
         parser.add_argument(
             "--capitals", type=float, default=CAPITALS,
-            help=f"share of lines set in capitals: headings, title pages ({CAPITALS})",
+            help=f"share of words set in capitals, in runs: headings, title pages ({CAPITALS})",
         )  # fmt: skip
         parser.add_argument(
             "--extras", type=float, default=EXTRAS,

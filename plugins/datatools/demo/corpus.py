@@ -28,7 +28,7 @@ def check_style(style: PageStyle) -> None:
         raise ImagineError(
             f"font sizes {style.min_size}-{style.max_size} are not a range of px >= 4"
         )
-    shares = (("capitals", "lines in capitals", style.capitals, 0.2),
+    shares = (("capitals", "words in capitals", style.capitals, 0.2),
               ("extras", "words with extras", style.extras, 0.1))  # fmt: skip
     for option, what, share, example in shares:
         if not 0.0 <= share <= 1.0:

@@ -31,7 +31,7 @@ class PageStyle:
     degradations: list[str] = field(default_factory=lambda: list(STEPS))
     strength: float = 0.7
     scripts: str = "latin"  # comma-separated: latin, latin-old, greek, cyrillic
-    capitals: float = 0.0  # share of lines set in capitals
+    capitals: float = 0.0  # share of words set in capitals (in runs)
     extras: float = 0.0  # share of words given digits, brackets, quotes, signs, accents
 
     def faces(self) -> list[tuple[str, str]]:
@@ -61,33 +61,47 @@ def _words(text: str, start: int) -> Iterator[str]:
 def _lines(
     words: Iterator[str], font, width: float, count: int, capitals: Iterator[bool]
 ) -> list[str]:
-    """``count`` lines of running text that fit ``width``; each line is set in capitals
-    when ``capitals`` says so as it begins (measured as set, capitals being wider)."""
+    """``count`` lines of running text that fit ``width``; each word set in capitals
+    when ``capitals`` says so (measured as set, capitals being wider)."""
     lines: list[str] = []
-    current, upper = "", next(capitals)
+    current = ""
     while len(lines) < count:
         raw = next(words)
         if raw == "\n":
             if current:
                 lines.append(current)
-                current, upper = "", next(capitals)
+                current = ""
             continue
-        word = raw.upper() if upper else raw
+        word = raw.upper() if next(capitals) else raw
         candidate = f"{current} {word}" if current else word
         if current and font.getlength(candidate) > width:
             lines.append(current)
-            upper = next(capitals)
-            current = raw.upper() if upper else raw
+            current = word
         else:
             current = candidate
     return lines
 
 
+CAPITALS_RUN = 40  # words in a run of capitals, on average: a heading, a clause, a title
+
+
 def _capitals(share: float, rng: np.random.Generator) -> Iterator[bool]:
-    """Whether each next line is set in capitals; draws nothing when none are, so that
-    pages without capitals stay the pages they were."""
+    """Whether each next word is set in capitals: in runs of about ``CAPITALS_RUN``
+    words that begin and end anywhere in a line, ``share`` of the words in all. Runs, not
+    single lines among running text, because a tile of a page set wholly in capitals
+    shows no small letter to tell the capitals by: a model that only ever saw capitals
+    beside small letters read such pages' capitals as small letters (``E`` as ``e``).
+    Draws nothing when none are asked, so that pages without capitals stay the pages
+    they were."""
+    if share <= 0 or share >= 1:
+        while True:
+            yield share >= 1
+    leave = 1 / CAPITALS_RUN
+    enter = min(1.0, share / (1 - share) * leave)
+    upper = bool(rng.random() < share)
     while True:
-        yield share > 0 and bool(rng.random() < share)
+        yield upper
+        upper = bool(rng.random() >= leave) if upper else bool(rng.random() < enter)
 
 
 def _page_words(text: str, start: int, style: PageStyle, rng: np.random.Generator) -> Iterator[str]:
