@@ -111,3 +111,21 @@ def test_a_design_group_is_held_out_whole_and_named_relatives_are_reported():
     assert split["relatives in training"] == []
     named = split_families({name: [f"{name}.ttf"] for name in names}, ["Go Mono"])
     assert named["relatives in training"] == ["Go"]
+
+
+def test_a_refresh_keeps_every_class_of_the_model_it_starts_from(tmp_path):
+    """Characters the shipped model reads but no training page of a refresh holds (a rare
+    capital) stay classes of the refreshed model; from scratch, the pages' own classes."""
+    from imagine_core.api import LabelMap, get_plugins, make
+    from imagine_plugins.fewshot.base import _keep_classes
+
+    shipped = make(get_plugins().registry.get("trained_model", "base")).folder()
+    known = LabelMap.read(Path(shipped) / "label_map.pbtxt").names
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    LabelMap.from_names(["a", "b", "ʬ"]).write(corpus / "label_map.pbtxt")
+    _keep_classes(corpus, ["start_from=scratch"])
+    assert LabelMap.read(corpus / "label_map.pbtxt").names == ["a", "b", "ʬ"]
+    _keep_classes(corpus, ["batch_size=2"])
+    names = LabelMap.read(corpus / "label_map.pbtxt").names
+    assert sorted(names) == sorted(set(known) | {"a", "b", "ʬ"})

@@ -72,6 +72,7 @@ class BaseModel(Command):
         args.out.mkdir(parents=True, exist_ok=True)
         faces = _faces(args)
         _corpus(args, args.out / "corpus", faces, "train", args.pages, seed=0)
+        _keep_classes(args.out / "corpus", args.overrides)
         _corpus(args, args.out / "unseen", faces, "held out", 0, seed=1)
         run = args.out / "run"
         if not done(run):
@@ -202,6 +203,40 @@ def _corpus(args: argparse.Namespace, folder: Path, faces: dict, part: str, page
             "--seed", str(seed), "--capitals", str(args.capitals),
             "--extras", str(args.extras),
             where="imagine base-model")  # fmt: skip
+
+
+def _starts_from(overrides: list[str]) -> Path | None:
+    """The folder of the shipped model the training starts from (``start_from``, default
+    ``base``), or None: from scratch, or none installed."""
+    from imagine_core.api import get_plugins, make, shipped_models
+
+    name = "base"
+    for item in overrides:
+        key, _, value = item.partition("=")
+        if key.lstrip("+") in ("start_from", "train_config.start_from"):
+            name = value.strip("'\"")
+    if name not in shipped_models():
+        return None
+    return Path(make(get_plugins().registry.get("trained_model", name)).folder())
+
+
+def _keep_classes(corpus: Path, overrides: list[str]) -> None:
+    """A refresh keeps every character the model it starts from reads: the corpus's
+    label map gets those its pages happen not to hold (a capital such as ``Ё`` or ``Ž``
+    may not occur on 600 pages), whose weights the run carries over by character. Without
+    it a refresh silently forgot them."""
+    from imagine_core.api import LabelMap
+
+    base = _starts_from(overrides)
+    if base is None or not (base / "label_map.pbtxt").is_file():
+        return
+    path = corpus / "label_map.pbtxt"
+    names = LabelMap.read(path).names
+    missing = [n for n in LabelMap.read(base / "label_map.pbtxt").names if n not in names]
+    if missing:
+        LabelMap.from_names([*names, *missing]).write(path)
+        out.print(f"{len(missing)} classes of the model it starts from kept, though no "
+                  f"training page holds them ({base})")  # fmt: skip
 
 
 def score_families(
