@@ -129,3 +129,9 @@ def test_a_refresh_keeps_every_class_of_the_model_it_starts_from(tmp_path):
     _keep_classes(corpus, ["batch_size=2"])
     names = LabelMap.read(corpus / "label_map.pbtxt").names
     assert sorted(names) == sorted(set(known) | {"a", "b", "ʬ"})
+    run = tmp_path / "run"  # a run of one's own to start from: its classes, not the shipped
+    run.mkdir()
+    LabelMap.from_names(["a", "ꝛ"]).write(run / "label_map.pbtxt")
+    LabelMap.from_names(["a", "b"]).write(corpus / "label_map.pbtxt")
+    _keep_classes(corpus, [f"train_config.fine_tune_checkpoint={run}"])
+    assert sorted(LabelMap.read(corpus / "label_map.pbtxt").names) == ["a", "b", "ꝛ"]

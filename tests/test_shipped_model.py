@@ -134,10 +134,12 @@ def test_a_packed_model_is_readable_by_everyone(packed):
     assert packed.stat().st_mode & 0o755 == 0o755
 
 
-SHIPPED = base_model.shipped(base_model.FOLDER)
+needs_shipped = pytest.mark.skipif(
+    not base_model.shipped(base_model.FOLDER),
+    reason="no base model ships in plugins/base_model/model",
+)
 
 
-@pytest.mark.skipif(not SHIPPED, reason="no base model ships in plugins/base_model/model")
 def _read_with_the_shipped_model(lines: list[str], folder: Path) -> str:
     """``lines`` set in DejaVu Sans Mono (its family was held out of the shipped model's
     training: base_model/model/README.md), read by the shipped model."""
@@ -154,7 +156,9 @@ def _read_with_the_shipped_model(lines: list[str], folder: Path) -> str:
     return imagine.load().read(folder / "page.png").text
 
 
+@needs_shipped
 def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatch):
+    """DejaVu Sans Mono's family was held out of its training (base_model/model/README.md)."""
     from rapidfuzz.distance import Levenshtein
 
     monkeypatch.delenv(base_model.ENV, raising=False)
@@ -165,6 +169,7 @@ def test_the_shipped_model_reads_a_face_it_never_trained_on(tmp_path, monkeypatc
     assert Levenshtein.distance(truth, text) / len(truth) < 0.25, text
 
 
+@needs_shipped
 def test_the_shipped_model_reads_digits_brackets_and_quotes(tmp_path, monkeypatch):
     """Its training text once had the digits 1, 4, 6, 7 and no bracket or quote: a model
     with no class for 0 or ( drops them from every page (`imagine data demo --extras`)."""

@@ -206,15 +206,16 @@ def _corpus(args: argparse.Namespace, folder: Path, faces: dict, part: str, page
 
 
 def _starts_from(overrides: list[str]) -> Path | None:
-    """The folder of the shipped model the training starts from (``start_from``, default
-    ``base``), or None: from scratch, or none installed."""
+    """The model folder the training starts from: ``fine_tune_checkpoint`` where given
+    (it wins, as in ``imagine run``), else the shipped model ``start_from`` names (default
+    ``base``); None: from scratch, or none installed."""
     from imagine_core.api import get_plugins, make, shipped_models
 
-    name = "base"
-    for item in overrides:
-        key, _, value = item.partition("=")
-        if key.lstrip("+") in ("start_from", "train_config.start_from"):
-            name = value.strip("'\"")
+    parts = (item.partition("=") for item in overrides)
+    given = {key.lstrip("+"): value.strip("'\"") for key, _, value in parts}
+    if given.get("train_config.fine_tune_checkpoint"):
+        return Path(given["train_config.fine_tune_checkpoint"])
+    name = given.get("start_from", given.get("train_config.start_from", "base"))
     if name not in shipped_models():
         return None
     return Path(make(get_plugins().registry.get("trained_model", name)).folder())
