@@ -119,6 +119,7 @@ class Reader:
     def __init__(self, model: str | Path | None = None, **ocr: Any):
         from imagine_core.api import instantiate, load_detector
         from imagine_core.plugins import get_plugins
+        from imagine_plugins.ocr.fill_in import fill_in_for
 
         pipeline, self.detector = load_detector(None if model is None else Path(model))
         self.settings = type(pipeline.ocr)()
@@ -135,6 +136,7 @@ class Reader:
         self.page_reader = part("page_reader", self.settings.page_reader)
         self.assembler = part("text_assembler", self.settings.text_assembler)
         self.writers = {name: part("writer", name) for name in ("hocr", "alto", "page", "json")}
+        self.fill = fill_in_for(self.settings, list(getattr(self.detector, "names", [])))
 
     def read(self, source: Any) -> ReadPage:
         """One page: a path (the first page of a multi-page TIFF), PIL image or array."""
@@ -147,6 +149,9 @@ class Reader:
 
     def _read(self, images: list[tuple[Any, Path | None, str]]) -> list[ReadPage]:
         found = self.page_reader.read(self.detector, [image for image, _, _ in images])
+        if self.fill is not None:  # ocr.fill_from: the characters this model does not know
+            pairs = zip(images, found, strict=True)
+            found = [self.fill(image, glyphs) for (image, _, _), glyphs in pairs]
         direction = self.settings.direction
         return [
             ReadPage(

@@ -39,6 +39,9 @@ def fresh_descriptors(tmp_path_factory) -> dict[str, descriptor_pb2.FileDescript
         check=True,
         timeout=120,
     )
+    # The custom field options (minimum, component_names …) parse as options only once
+    # their extensions are registered; else they stay unknown fields and never compare equal.
+    importlib.import_module("imagine_core.protos.options_pb2")
     file_set = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
     return {f.name: f for f in file_set.file}
 

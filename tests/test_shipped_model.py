@@ -119,9 +119,13 @@ def test_a_run_built_as_the_shipped_model_starts_from_it_unless_told_not_to(pack
     assert default.code == 0, default.err[-3000:]
     assert "initialised from detection checkpoint" in default.err
     assert f'fine_tune_checkpoint: "{packed}"' in config  # the run folder says so
+    assert 'fill_from: "base"' in config  # it reads the characters the run's pages lack
+    on, config = run("on", f"+train_config.fine_tune_checkpoint={tmp_path / 'default'}",
+                     "+train_config.fine_tune_checkpoint_type=detection")  # fmt: skip
+    assert on.code == 0 and 'fill_from: "base"' in config  # a run fine-tuned from it too
     scratch, config = run("scratch", "start_from=scratch")
     assert scratch.code == 0 and "initialised from" not in scratch.err
-    assert "fine_tune_checkpoint" not in config
+    assert "fine_tune_checkpoint" not in config and "fill_from" not in config
     other, _ = run("other", "model.ssd.image_resizer.fixed_shape_resizer.height=96")
     assert other.code == 0 and "initialised from" not in other.err
     assert "training from scratch: the shipped model 'base' is built otherwise" in other.err

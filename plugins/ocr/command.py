@@ -77,6 +77,12 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
         "unless the model's settings say otherwise)",
     )
     parser.add_argument(
+        "--fill-in",
+        action=argparse.BooleanOptionalAction,
+        help="let the model the run started from (ocr.fill_from) read the characters this "
+        "model does not know (on where the model records one)",
+    )
+    parser.add_argument(
         "--words",
         type=Path,
         help="a word list (UTF-8 text): words read with uncertain glyphs take the "
@@ -124,6 +130,8 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
             setattr(settings, field, value)
     if getattr(args, "scale_search", None) is not None:
         settings.scale_search = args.scale_search
+    if getattr(args, "fill_in", None) is False:
+        settings.fill_from = ""
     if getattr(args, "words", None) is not None:
         settings.words = str(args.words.expanduser().resolve())
     if getattr(args, "glyph_height", None) is not None:
@@ -182,6 +190,7 @@ def read_pages(
     if "labelimg" in writers:
         writers["labelimg"].overwrite = overwrite_labels
     reading = Reading(detector, reader, assembler, writers, settings, out)
+    reading.fill = _fill_in(settings, detector)
     out.mkdir(parents=True, exist_ok=True)
     pages: list[Page] = []
     seconds: list[float] = []
@@ -233,10 +242,13 @@ class Reading:
     writers: dict[str, Any]
     settings: Any
     out: Path
+    fill: Any = None  # fill_in.FillIn: the characters the model lacks, from another
 
     def page(self, image: Any, of_many: bool = False) -> Page:
         """Detect, assemble and write one page; the returned page keeps no pixels."""
         (glyphs,) = self.reader.read(self.detector, [image.image])
+        if self.fill is not None:
+            glyphs = self.fill(image.image, glyphs)
         direction = self.settings.direction
         page = Page(
             name=image.name,
@@ -252,6 +264,19 @@ class Reading:
             writer.write(page, self.out)
         page.image = None  # the summary needs no pixels
         return page
+
+
+def _fill_in(settings: Any, detector: Any) -> Any:
+    from imagine_core.api import err
+    from imagine_plugins.ocr.fill_in import fill_in_for
+
+    fill = fill_in_for(settings, list(getattr(detector, "names", [])))
+    if fill is not None:
+        err.print(
+            f"characters this model does not know are filled in by {fill.name!r} "
+            "(ocr.fill_from; --no-fill-in reads with this model alone)"
+        )
+    return fill
 
 
 def _summary(pages: list[Page], seconds: list[float], out: Path) -> None:

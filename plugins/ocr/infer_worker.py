@@ -68,6 +68,7 @@ class PageWorker:
         _limit_threads(threads)
         from imagine_core.api import load_detector
         from imagine_plugins.ocr.command import Reading, components
+        from imagine_plugins.ocr.fill_in import fill_in_for
 
         pipeline, detector = load_detector(Path(model))
         self.settings = type(pipeline.ocr).FromString(settings)
@@ -75,6 +76,7 @@ class PageWorker:
         self.settings.output_formats.extend(f for f in formats if f != TFRECORD)
         reader, assembler, writers = components(self.settings)
         self.reading = Reading(detector, reader, assembler, writers, self.settings, Path())
+        self.reading.fill = fill_in_for(self.settings, list(detector.names))
         self.tfrecord = TFRECORD in formats
         # Detection ids: the records' own label map where they come with one, else the model's.
         self.ids = ids if ids is not None else {n: i for i, n in enumerate(detector.names) if i}

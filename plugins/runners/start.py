@@ -16,10 +16,14 @@ UNSHAPING = ("num_classes", "post_processing", "second_stage_post_processing", "
 
 
 def start_from(pipeline: Any) -> list[str]:
-    """Fill ``fine_tune_checkpoint`` from ``start_from``; return what was filled."""
+    """Fill ``fine_tune_checkpoint`` from ``start_from``, and ``ocr.fill_from`` (what reads
+    the characters the run's marks lack) with the model started from; return what was
+    filled."""
     config = pipeline.train_config
     name = config.start_from
-    if config.fine_tune_checkpoint or name in SCRATCH:
+    if config.fine_tune_checkpoint:
+        return _inherit_fill_from(pipeline, Path(config.fine_tune_checkpoint))
+    if name in SCRATCH:
         return []
     if name not in shipped_models():
         if not config.HasField("start_from"):
@@ -43,8 +47,27 @@ def start_from(pipeline: Any) -> list[str]:
     config.fine_tune_checkpoint_type = "detection"
     return [
         f"train_config.fine_tune_checkpoint={folder} (the shipped model {name!r}; "
-        "start_from=scratch trains from scratch)"
+        "start_from=scratch trains from scratch)",
+        *_fill_from(pipeline, name),
     ]
+
+
+def _fill_from(pipeline: Any, name: str) -> list[str]:
+    """Record ``ocr.fill_from`` unless the user set it (``+ocr.fill_from=''``: none)."""
+    if not name or pipeline.ocr.HasField("fill_from"):
+        return []
+    pipeline.ocr.fill_from = name
+    return [f"ocr.fill_from={name} (it reads the characters this run's pages lack)"]
+
+
+def _inherit_fill_from(pipeline: Any, checkpoint: Path) -> list[str]:
+    """A run fine-tuned from another run (a round of ``imagine fewshot``) reads with what
+    that run read with."""
+    try:
+        started, _ = model_config(checkpoint)
+    except ImagineError:
+        return []  # a checkpoint file or a folder of another layout: nothing recorded
+    return _fill_from(pipeline, started.ocr.fill_from)
 
 
 def _weights_of(model: Any) -> bytes:
