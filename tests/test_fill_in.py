@@ -75,7 +75,8 @@ def test_ocr_fills_in_with_the_model_the_pipeline_names_and_says_so(
 ):
     """A copy of the tiny run that reads nothing itself (min_score 1) and calls one of its
     Latin letters by a rune: the run it names in ``ocr.fill_from`` fills in that letter
-    wherever it reads it, and ``--no-fill-in`` reads with the copy alone."""
+    wherever it reads it, ``--no-fill-in`` reads with the copy alone, and ``--fill-in``
+    asks the shipped model where the pipeline names none."""
     monkeypatch.setenv(base_model.ENV, str(shipped))
     model = tmp_path / "model"
     shutil.copytree(shipped, model)
@@ -98,6 +99,11 @@ def test_ocr_fills_in_with_the_model_the_pipeline_names_and_says_so(
     alone = cli("ocr", "--model", str(model), page, "--out", str(tmp_path / "alone"),
                 "--format", "json", "--no-fill-in")  # fmt: skip
     assert alone.code == 0 and _chars(tmp_path / "alone") == []
+    pipeline.ocr.ClearField("fill_from")  # a run made before fill_from: --fill-in asks for it
+    (model / "pipeline.config").write_text(to_text(pipeline), "utf-8")
+    asked = cli("ocr", "--model", str(model), page, "--out", str(tmp_path / "asked"),
+                "--format", "json", "--low-confidence", "0", "--fill-in")  # fmt: skip
+    assert asked.code == 0 and _chars(tmp_path / "asked") == _chars(tmp_path / "filled")
 
 
 def _chars(out: Path) -> list[str]:

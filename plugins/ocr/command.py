@@ -79,8 +79,9 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fill-in",
         action=argparse.BooleanOptionalAction,
-        help="let the model the run started from (ocr.fill_from) read the characters this "
-        "model does not know (on where the model records one)",
+        help="let another model read the characters this model does not know: the one the "
+        "run started from (ocr.fill_from; on where the run records one), else the shipped "
+        "base model",
     )
     parser.add_argument(
         "--words",
@@ -132,6 +133,8 @@ def ocr_settings(config: Any, args: argparse.Namespace) -> Any:
         settings.scale_search = args.scale_search
     if getattr(args, "fill_in", None) is False:
         settings.fill_from = ""
+    elif getattr(args, "fill_in", None) and not settings.fill_from:
+        settings.fill_from = "base"  # the shipped model, for runs made before fill_from
     if getattr(args, "words", None) is not None:
         settings.words = str(args.words.expanduser().resolve())
     if getattr(args, "glyph_height", None) is not None:

@@ -7,8 +7,8 @@ it knows. So a page is also read by that model (``ocr.fill_from``, which a run s
 a shipped model records), and each of its glyphs sure enough (at least ``low_confidence``)
 whose character the reading model does not know, in a script the reading model knows (or
 none: digits, punctuation; but only where the two models share a script of letters), takes
-its place on the page: where the reading model found
-nothing, or found only glyphs it was less sure of than the base model is of this one.
+its place on the page: where the reading model found nothing, or found only glyphs it was
+less sure of than the base model is of this one.
 Glyphs of the characters the reading model knows are never changed: it has seen the
 document's own drawing of them.
 """
@@ -85,7 +85,7 @@ def fill_in_for(settings: Any, names: list[str]) -> FillIn | None:
     """What fills in for a model reading with ``settings`` and knowing ``names``; None
     where ``ocr.fill_from`` is empty or its model knows no character to add in the
     reading model's scripts (then nothing is read twice)."""
-    from imagine_core.api import get_plugins, instantiate, load_detector, model_config
+    from imagine_core.api import instantiate, load_detector, model_config
 
     known = {n for n in names if n and n != "?"}
     if not settings.fill_from or not known:
