@@ -181,22 +181,3 @@ def test_word_spaces_survive_boxes_larger_than_the_ink():
         glyphs += _gapped_line(row * 40.0, gaps)
     lines = [line for region in LineAssembler().assemble(glyphs) for line in region.lines]
     assert [len(line.words) - (row % 3 == 0) for row, line in enumerate(lines)] == [6] * 24
-
-
-def test_word_gaps_of_a_joined_script_are_not_split_by_the_missed_glyphs():
-    """A joined script: letters overlap (gaps 0), word gaps of 0.22 line heights give or
-    take 0.07, and on every line four glyphs missed leave gaps of 0.5-1.2 (a tenth of the
-    gaps: too many to be strays). The tail of wide gaps must not drag the split into the
-    word gaps: on the gaps themselves Otsu's split kept 96 of these 240 spaces, and a
-    Kaushan Script page lost a third of its word spaces so."""
-    rng = np.random.default_rng(3)
-    glyphs, spaces = [], 0
-    for row in range(24):
-        gaps = [max(float(rng.normal(0.22, 0.07)), 0.05) if i % 6 == 5 else 0.0
-                for i in range(41)]  # fmt: skip
-        for missed in range(4):
-            gaps[2 + 8 * missed] = float(rng.uniform(0.5, 1.2))
-        spaces += sum(g > 0 for g in gaps)
-        glyphs += _gapped_line(row * 40.0, gaps)
-    lines = [line for region in LineAssembler().assemble(glyphs) for line in region.lines]
-    assert sum(len(line.words) - 1 for line in lines) >= 0.95 * spaces

@@ -39,24 +39,6 @@ FALLBACK_SPACE = 0.3  # when no gap statistics decide: a gap over 0.3 line heigh
 MIN_GAPS = 3  # letter gaps a line needs to adjust the page's word-space threshold
 
 
-def split_gaps(gaps: np.ndarray) -> tuple[float, float]:
-    """Otsu's split of gaps made on their square roots: (threshold, distance between the
-    two groups' means, in the gaps' own units). Gaps are skewed — letter gaps crowd near
-    0, word gaps lie a little above, and missed glyphs and strays make a long tail — and
-    on the gaps themselves the tail drags the split up into the word gaps (a joined
-    script lost a third of its word spaces so); square roots draw the tail in. Designed
-    on the tuning documents (Dancing Script, Gotico-Antiqua: 8.10 -> 7.50%, 2.43 ->
-    1.96% CER) and bench_spacing.py."""
-    threshold, _ = otsu(np.sqrt(np.maximum(gaps, 0.0)))
-    if not np.isfinite(threshold):
-        return threshold, 0.0
-    threshold *= threshold
-    low, high = gaps[gaps <= threshold], gaps[gaps > threshold]
-    if not len(low) or not len(high):
-        return threshold, 0.0
-    return threshold, float(high.mean() - low.mean())
-
-
 def otsu(values: np.ndarray) -> tuple[float, float]:
     """Best two-group split of 1-D values: (threshold, distance between group means)."""
     v = np.sort(values)
@@ -246,12 +228,12 @@ def page_spacing(lines: list[list[Glyph]]) -> Spacing:
     # A gap of many line heights (a stray glyph far along the line) is a word gap like
     # any other; uncapped, one such gap would be a group of its own for Otsu's split.
     pooled = np.minimum(pooled, WIDEST)
-    threshold, separation = split_gaps(pooled)
+    threshold, separation = otsu(pooled)
     wide = pooled > threshold
     if 0 < wide.mean() < RARE:
         # Too few gaps above the split for the page's word spaces: they are strays (false
         # detections in a margin) or missed glyphs. Words are split from letters below them.
-        threshold, separation = split_gaps(pooled[~wide])
+        threshold, separation = otsu(pooled[~wide])
     share = float((pooled > threshold).mean()) if len(pooled) else 0.0
     words = WORD_SHARE[0] <= share <= WORD_SHARE[1] and separation >= MIN_SEPARATION
     if separation < SEPARATION and not words:
