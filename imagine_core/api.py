@@ -86,6 +86,7 @@ from imagine_core.runs import (
     page_detections,
     read_pipeline,
     restore,
+    shipped_folder,
     shipped_models,
 )
 from imagine_core.schema import proto_module
@@ -177,6 +178,7 @@ __all__ = [
     "require_fit",
     "required_members",
     "restore",
+    "shipped_folder",
     "shipped_models",
     "shown",
     "to_text",

@@ -32,16 +32,13 @@ def model_folder(model: Path | str | None) -> Path:
     """The folder of ``model``: a folder as given, else the model a plugin ships under that
     name (``imagine ocr --model base``); None: the base model. A folder of the name in the
     working directory wins over a shipped model."""
-    from imagine_core.build import make
-    from imagine_core.plugins import get_plugins
-
     name = DEFAULT_MODEL if model is None else str(model)
     given = Path(name)
     if given.exists():
         return given
-    record = get_plugins().registry.find("trained_model", name)
-    if record is not None:
-        return Path(make(record).folder())
+    shipped = shipped_folder(name)
+    if shipped is not None:
+        return shipped
     if model is None:
         raise ImagineError(
             "no model given, and no installed plugin ships a base model",
@@ -49,6 +46,16 @@ def model_folder(model: Path | str | None) -> Path:
             "data trains one) or a model from `imagine export`",
         )
     return given
+
+
+def shipped_folder(name: str) -> Path | None:
+    """The folder of the model a plugin ships as ``name``, whatever folder of that name the
+    working directory holds; None where no plugin ships one."""
+    from imagine_core.build import make
+    from imagine_core.plugins import get_plugins
+
+    record = get_plugins().registry.find("trained_model", name)
+    return None if record is None else Path(make(record).folder())
 
 
 def shipped_models() -> list[str]:

@@ -209,16 +209,13 @@ def _starts_from(overrides: list[str]) -> Path | None:
     """The model folder the training starts from: ``fine_tune_checkpoint`` where given
     (it wins, as in ``imagine run``), else the shipped model ``start_from`` names (default
     ``base``); None: from scratch, or none installed."""
-    from imagine_core.api import get_plugins, make, shipped_models
+    from imagine_core.api import shipped_folder
 
     parts = (item.partition("=") for item in overrides)
     given = {key.lstrip("+"): value.strip("'\"") for key, _, value in parts}
     if given.get("train_config.fine_tune_checkpoint"):
         return Path(given["train_config.fine_tune_checkpoint"])
-    name = given.get("start_from", given.get("train_config.start_from", "base"))
-    if name not in shipped_models():
-        return None
-    return Path(make(get_plugins().registry.get("trained_model", name)).folder())
+    return shipped_folder(given.get("start_from", given.get("train_config.start_from", "base")))
 
 
 def _keep_classes(corpus: Path, overrides: list[str]) -> None:

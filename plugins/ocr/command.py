@@ -192,8 +192,8 @@ def read_pages(
     reader, assembler, writers = components(settings)
     if "labelimg" in writers:
         writers["labelimg"].overwrite = overwrite_labels
-    reading = Reading(detector, reader, assembler, writers, settings, out)
-    reading.fill = _fill_in(settings, detector)
+    fill = _fill_in(settings, detector)
+    reading = Reading(detector, reader, assembler, writers, settings, out, fill)
     out.mkdir(parents=True, exist_ok=True)
     pages: list[Page] = []
     seconds: list[float] = []

@@ -6,11 +6,11 @@ marks alone can read them. The shipped base model can, where the document's scri
 it knows. So a page is also read by that model (``ocr.fill_from``, which a run started from
 a shipped model records), and each of its glyphs sure enough (at least ``low_confidence``)
 whose character the reading model does not know, in a script the reading model knows (or
-none: digits, punctuation; but only where the two models share a script of letters), takes
-its place on the page: where the reading model found nothing, or found only glyphs it was
-less sure of than the base model is of this one.
-Glyphs of the characters the reading model knows are never changed: it has seen the
-document's own drawing of them.
+none: digits, punctuation; but only where the two models share a script of letters), joins
+the page's glyphs under the page reader's own rule, one place, one character
+(``suppress_overlaps``): it takes a place where the reading model found nothing, or found
+only glyphs it was less sure of. Glyphs of the characters the reading model knows are never
+changed: it has seen the document's own drawing of them.
 """
 
 from __future__ import annotations
@@ -19,42 +19,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imagine_core.api import Glyph, ImagineError, err, get_plugins, make, shipped_models
-
-COVERED = 0.5  # a glyph covering this share of the smaller box stands at the same place
-
-
-def _script(char: str) -> str | None:
-    from imagine_plugins.ocr.scripts import script_of
-
-    return script_of(char)
-
-
-def covered(a: Glyph, b: Glyph) -> float:
-    """The share of the smaller of the two boxes that both cover."""
-    width = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
-    height = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    area = min((g.box[2] - g.box[0]) * (g.box[3] - g.box[1]) for g in (a, b))
-    return width * height / max(area, 1e-9)
+from imagine_core.api import Glyph, ImagineError, err, shipped_folder, shipped_models
+from imagine_plugins.ocr.scripts import script_of
+from imagine_plugins.ocr.tiling import suppress_overlaps
 
 
 def fill_in(
-    mine: list[Glyph], theirs: list[Glyph], known: set[str], min_score: float
-) -> tuple[list[Glyph], int]:
-    """``mine`` with ``theirs``'s sure glyphs of characters ``known`` lacks filled in;
-    also the number filled in."""
-    scripts = {_script(c) for c in known} | {None}
-    glyphs, filled = list(mine), 0
-    for glyph in sorted(theirs, key=lambda g: -g.score):
-        if glyph.char in known or glyph.score < min_score or _script(glyph.char) not in scripts:
-            continue
-        there = [g for g in glyphs if covered(g, glyph) > COVERED]
-        if all(g.score < glyph.score for g in there):
-            glyphs = [g for g in glyphs if g not in there] + [glyph]
-            filled += 1
-    return glyphs, filled
+    mine: list[Glyph], theirs: list[Glyph], known: set[str], min_score: float,
+    max_overlap: float = 0.5,
+) -> tuple[list[Glyph], int]:  # fmt: skip
+    """``mine`` with ``theirs``'s sure glyphs of characters ``known`` lacks filled in
+    (``max_overlap``: the page reader's, ``ocr.max_overlap``); also the number filled in.
+    ``mine`` come first, so a tie in score keeps the reading model's glyph."""
+    scripts = {script_of(c) for c in known} | {None}
+    offered = [
+        g for g in theirs
+        if g.char not in known and g.score >= min_score and script_of(g.char) in scripts
+    ]  # fmt: skip
+    kept = suppress_overlaps([*mine, *offered], max_overlap)
+    return kept, len(kept) - sum(1 for g in kept if any(g is m for m in mine))
 
 
 @dataclass
@@ -66,31 +49,25 @@ class FillIn:
     detector: Any
     known: set[str]
     min_score: float
+    max_overlap: float
     name: str
 
     def __call__(self, image: Any, glyphs: list[Glyph]) -> list[Glyph]:
         (theirs,) = self.reader.read(self.detector, [image])
-        return fill_in(glyphs, theirs, self.known, self.min_score)[0]
-
-
-def fill_model(name: str) -> Path:
-    """The folder ``ocr.fill_from`` names: a shipped model (whatever folder of that name the
-    working directory holds) or a model folder."""
-    if name in shipped_models():
-        return Path(make(get_plugins().registry.get("trained_model", name)).folder())
-    return Path(name).expanduser()
+        return fill_in(glyphs, theirs, self.known, self.min_score, self.max_overlap)[0]
 
 
 def fill_in_for(settings: Any, names: list[str]) -> FillIn | None:
     """What fills in for a model reading with ``settings`` and knowing ``names``; None
     where ``ocr.fill_from`` is empty or its model knows no character to add in the
     reading model's scripts (then nothing is read twice)."""
-    from imagine_core.api import instantiate, load_detector, model_config
+    from imagine_core.api import get_plugins, instantiate, load_detector, model_config
 
     known = {n for n in names if n and n != "?"}
     if not settings.fill_from or not known:
         return None
-    folder = fill_model(settings.fill_from)
+    # a shipped model (whatever folder of that name the working directory holds) or a folder
+    folder = shipped_folder(settings.fill_from) or Path(settings.fill_from).expanduser()
     if not folder.exists():
         err.print(
             f"[yellow]not filled in:[/] ocr.fill_from names {settings.fill_from!r}, which is "
@@ -98,11 +75,11 @@ def fill_in_for(settings: Any, names: list[str]) -> FillIn | None:
             "a folder; the characters this model does not know stay unread"
         )
         return None
-    scripts = {_script(c) for c in known} - {None}
+    scripts = {script_of(c) for c in known} - {None}
     _, theirs = model_config(folder)
-    if not scripts & {_script(c) for c in theirs[1:]}:
+    if not scripts & {script_of(c) for c in theirs[1:]}:
         return None  # no script shared: its digits and punctuation would be guesses too
-    if all(c in known or _script(c) not in scripts | {None} for c in theirs[1:]):
+    if all(c in known or script_of(c) not in scripts | {None} for c in theirs[1:]):
         return None
     pipeline, detector = load_detector(folder)
     own = type(pipeline.ocr)()
@@ -115,4 +92,7 @@ def fill_in_for(settings: Any, names: list[str]) -> FillIn | None:
         reader = instantiate(record, own, None)
     except ImagineError as exc:
         raise ImagineError(f"the model ocr.fill_from names cannot read: {exc}") from exc
-    return FillIn(reader, detector, known, settings.low_confidence, settings.fill_from)
+    return FillIn(
+        reader, detector, known, settings.low_confidence, settings.max_overlap,
+        settings.fill_from,
+    )  # fmt: skip

@@ -75,8 +75,8 @@ class PageWorker:
         del self.settings.output_formats[:]
         self.settings.output_formats.extend(f for f in formats if f != TFRECORD)
         reader, assembler, writers = components(self.settings)
-        self.reading = Reading(detector, reader, assembler, writers, self.settings, Path())
-        self.reading.fill = fill_in_for(self.settings, list(detector.names))
+        fill = fill_in_for(self.settings, list(detector.names))
+        self.reading = Reading(detector, reader, assembler, writers, self.settings, Path(), fill)
         self.tfrecord = TFRECORD in formats
         # Detection ids: the records' own label map where they come with one, else the model's.
         self.ids = ids if ids is not None else {n: i for i, n in enumerate(detector.names) if i}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from imagine_core.api import ImagineError, err, get_plugins, make, model_config, shipped_models
+from imagine_core.api import ImagineError, err, model_config, shipped_folder, shipped_models
 
 SCRATCH = ("", "scratch")
 # Parts of a model message that shape no weight: a shipped model fits a run that differs
@@ -35,7 +35,7 @@ def start_from(pipeline: Any) -> list[str]:
             "'scratch'; a run folder goes in train_config.fine_tune_checkpoint",
         )
     # the shipped model itself, whatever folder of that name the working directory holds
-    folder = Path(make(get_plugins().registry.get("trained_model", name)).folder())
+    folder = shipped_folder(name)
     shipped, _ = model_config(folder)
     if _weights_of(shipped.model) != _weights_of(pipeline.model):
         err.print(
