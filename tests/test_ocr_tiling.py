@@ -291,26 +291,25 @@ def test_scale_search_keeps_the_measured_scale_unless_another_is_clearly_surer(l
     reader = TiledPageReader(tile_size=128, overlap=48, glyph_heights=(19, 23), scale_search=True)
     factor = reader.factor(detector, page)
     if rescaled:  # to where the glyphs are 24 px or more, within the factors tried
-        assert 24 / 21 <= factor <= 1.6
+        assert 24 / 21 <= factor <= 1.4
     else:
         assert factor == 1.0
 
 
 @pytest.mark.parametrize(
-    ("scores", "expected", "gain"),
-    [([0.56, 0.65, 0.68, 0.745, 0.72, 0.64, 0.55], 1.12, True),
-     ([0.62, 0.70, 0.66, 0.70, 0.64, 0.56, 0.45], 1.0, False),
-     ([0.56, 0.52, 0.48, 0.43, 0.39, 0.39, 0.40], 0.8, True)],
+    ("scores", "expected"),
+    [([0.56, 0.65, 0.68, 0.745, 0.72, 0.64], 1.12), ([0.69, 0.73, 0.70, 0.71, 0.59, 0.52], 0.93),
+     ([0.56, 0.52, 0.48, 0.43, 0.39, 0.39], 0.8)],
 )  # fmt: skip
-def test_the_peak_of_a_noisy_sample_of_scores(scores, expected, gain):
-    """A few-shot model surest at 1.12x; a sample that wobbles around 1.0 (its single
-    bests, 0.9 and 1.12, are noise: the parabola peaks at 1.0 and gains nothing); a page
-    still surer at the smallest factor tried (no bend: the best tried)."""
-    from imagine_plugins.ocr.scale_search import AROUND, MARGIN, peak
+def test_the_peak_of_a_noisy_sample_of_scores(scores, expected):
+    """A few-shot model surest at 1.12x; the shipped model's wobbly sample around 1.0
+    (its single best, 0.9, is noise: 0.93 and little gain); a page still surer at the
+    smallest factor tried (no bend: the best tried)."""
+    from imagine_plugins.ocr.scale_search import AROUND, peak
 
     factor, surest, measured = peak(np.array(AROUND), np.array(scores))
-    assert factor == pytest.approx(expected, abs=0.02)
-    assert (surest > measured * (1 + MARGIN)) == gain
+    assert factor == pytest.approx(expected, abs=0.015)
+    assert surest >= measured
 
 
 def test_the_scale_is_judged_on_tiles_spread_over_the_page_not_only_its_boldest():
