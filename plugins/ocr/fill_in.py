@@ -37,7 +37,8 @@ def fill_in(
         if g.char not in known and g.score >= min_score and script_of(g.char) in scripts
     ]  # fmt: skip
     kept = suppress_overlaps([*mine, *offered], max_overlap)
-    return kept, len(kept) - sum(1 for g in kept if any(g is m for m in mine))
+    ours = {id(g) for g in mine}
+    return kept, sum(id(g) not in ours for g in kept)
 
 
 @dataclass

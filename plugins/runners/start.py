@@ -25,7 +25,9 @@ def start_from(pipeline: Any) -> list[str]:
         return _inherit_fill_from(pipeline, Path(config.fine_tune_checkpoint))
     if name in SCRATCH:
         return []
-    if name not in shipped_models():
+    # the shipped model itself, whatever folder of that name the working directory holds
+    folder = shipped_folder(name)
+    if folder is None:
         if not config.HasField("start_from"):
             return []  # the default, and no base model is installed
         raise ImagineError(
@@ -34,8 +36,6 @@ def start_from(pipeline: Any) -> list[str]:
             fix=f"name one of: {', '.join(shipped_models()) or 'none installed'}, or "
             "'scratch'; a run folder goes in train_config.fine_tune_checkpoint",
         )
-    # the shipped model itself, whatever folder of that name the working directory holds
-    folder = shipped_folder(name)
     shipped, _ = model_config(folder)
     if _weights_of(shipped.model) != _weights_of(pipeline.model):
         err.print(
