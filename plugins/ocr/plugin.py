@@ -38,6 +38,7 @@ def _tiled(config=None, slot=None, pipeline=None):
         glyph_heights=(settings.min_glyph_height, settings.max_glyph_height),
         percentile=_percentile(settings),
         scale_search=settings.scale_search,
+        shape_weight=settings.shape_weight,
     )
 
 

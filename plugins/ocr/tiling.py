@@ -126,6 +126,7 @@ class TiledPageReader(PageReader):
         glyph_heights: tuple[float, float] = (0.0, 0.0),
         scale_search: bool = False,
         percentile: float = TALL,
+        shape_weight: float = 0.0,
     ):
         if tile_size and not 0 <= overlap < tile_size:
             raise ImagineError(
@@ -142,6 +143,7 @@ class TiledPageReader(PageReader):
         self.glyph_heights = glyph_heights
         self.percentile = percentile  # how glyph_heights were measured (scale.glyph_height)
         self.scale_search = scale_search
+        self.shape_weight = shape_weight  # consistency.checked: the page's own drawings
 
     def size_for(self, detector: Detector) -> int:
         """The tile side: configured (0: the model's input size), a multiple of its stride."""
@@ -174,6 +176,13 @@ class TiledPageReader(PageReader):
                 # the scaled page's side is rounded to whole pixels: scaled back, a box at
                 # its edge may reach a fraction of a pixel past the page's own.
                 clip(glyphs, image)
+        if self.shape_weight:
+            from imagine_plugins.ocr.consistency import checked
+
+            found = [
+                checked(glyphs, image, self.shape_weight, self.low_confidence)
+                for glyphs, image in zip(found, images, strict=True)
+            ]
         return found
 
     def _read(self, detector: Detector, images: list[np.ndarray]) -> list[list[Glyph]]:

@@ -1,0 +1,109 @@
+"""A glyph's character checked against the page's own sure glyphs (``ocr.shape_weight``).
+
+A detector trained from one marked instance per character confuses characters it saw drawn
+too few times (``m``/``n``, ``e``/``o``, ``l``/``t``), yet the page it reads holds many
+instances of each, read with confidence, in the page's own type and ink: a document's type
+repeats. So where the detector weighs several characters at one place
+(``Glyph.alternatives``), each is compared with the page's sure glyphs of that character —
+normalised cross-correlation of the ink over small shifts (OpenCV's ``matchTemplate``:
+insensitive to a line's ink being lighter or darker) — and the place takes the character
+whose detector score plus ``weight`` times that similarity is highest. Only a character the
+detector offered can be chosen, and a character with no sure glyph on the page is not
+compared: the detector's own choice stands where the page has nothing to say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from imagine_core.api import Glyph
+
+SURE = 0.8  # glyphs at least this sure are the page's drawings of their character
+DRAWINGS = 20  # the surest this many of a character are compared with
+BEST = 3  # a place's similarity to a character: the mean of its best few matches
+SHIFT = 0.1  # matches are tried shifted by up to this share of the glyph's height
+MIN_SHIFT = 2  # … and at least this many pixels
+MIN_SIDE = 3  # drawings thinner than this (a dot, a dash) give no shape to compare
+
+
+def ink_of(image: np.ndarray) -> np.ndarray:
+    """The page's darkness (0 white), float32, from an RGB or grey uint8 image."""
+    import cv2
+
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    return 255.0 - grey.astype(np.float32)
+
+
+def _cut(ink: np.ndarray, box: tuple[float, ...], pad: int = 0) -> np.ndarray:
+    x0, y0, x1, y1 = (int(np.rint(v)) for v in box)
+    height, width = ink.shape
+    return ink[max(0, y0 - pad) : min(height, y1 + pad), max(0, x0 - pad) : min(width, x1 + pad)]
+
+
+def drawings(glyphs: list[Glyph], ink: np.ndarray) -> dict[str, list[np.ndarray]]:
+    """The page's sure glyphs' ink, surest first, up to ``DRAWINGS`` per character."""
+    sure = sorted((g for g in glyphs if g.score >= SURE), key=lambda g: -g.score)
+    found: dict[str, list[np.ndarray]] = {}
+    for g in sure:
+        kept = found.setdefault(g.char, [])
+        cut = _cut(ink, g.box)
+        if len(kept) < DRAWINGS and min(cut.shape) >= MIN_SIDE:
+            kept.append(cut)
+    return {char: cuts for char, cuts in found.items() if cuts}
+
+
+def similarity(ink: np.ndarray, glyph: Glyph, cuts: list[np.ndarray]) -> float | None:
+    """How much the ink at ``glyph``'s place looks like ``cuts`` (-1..1): each drawing is
+    slid over the place, centred on the glyph's centre, and the best few matches averaged.
+    None where no drawing fits inside the page there."""
+    import cv2
+
+    x0, y0, x1, y1 = glyph.box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    shift = max(MIN_SHIFT, round(SHIFT * (y1 - y0)))
+    matches = []
+    for cut in cuts:
+        h, w = cut.shape
+        place = _cut(ink, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), shift)
+        if place.shape[0] >= h and place.shape[1] >= w:
+            matches.append(float(cv2.matchTemplate(place, cut, cv2.TM_CCOEFF_NORMED).max()))
+    if not matches:
+        return None
+    return float(np.mean(sorted(matches, reverse=True)[:BEST]))
+
+
+def checked(
+    glyphs: list[Glyph], image: np.ndarray, weight: float, low_confidence: float = 0.5
+) -> list[Glyph]:
+    """``glyphs`` with each place's character chosen among the detector's alternatives by
+    score + ``weight`` × similarity to the page's sure glyphs of that character; a changed
+    glyph takes its new character's detector score (``low_confidence``: the page
+    reader's, for its ``uncertain`` mark)."""
+    if weight <= 0 or not glyphs:
+        return glyphs
+    ink = ink_of(image)
+    known = drawings(glyphs, ink)
+    return [_choose(g, ink, known, weight, low_confidence) for g in glyphs]
+
+
+def _choose(
+    glyph: Glyph, ink: np.ndarray, known: dict[str, list[np.ndarray]], weight: float,
+    low_confidence: float,
+) -> Glyph:  # fmt: skip
+    offered = [(c, s) for c, s in glyph.alternatives if c in known]
+    if glyph.char not in {c for c, _ in offered} or len(offered) < 2:
+        return glyph
+    totals = {}
+    for char, score in offered:
+        alike = similarity(ink, glyph, known[char])
+        if alike is not None:
+            totals[char] = (score + weight * alike, score)
+    if glyph.char not in totals:
+        return glyph
+    best = max(totals, key=lambda c: totals[c][0])
+    if best == glyph.char:
+        return glyph
+    score = totals[best][1]
+    return replace(glyph, char=best, score=score, uncertain=score < low_confidence)
