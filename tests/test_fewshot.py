@@ -12,6 +12,8 @@ from conftest import run_imagine
 from data_helpers import page
 from PIL import Image
 
+from imagine_core.api import read_pipeline
+from imagine_plugins.fewshot.command import SHAPE_WEIGHT
 from imagine_plugins.fewshot.marks import write_marks
 from imagine_plugins.labelimg.voc import parse_voc
 
@@ -163,6 +165,8 @@ def test_the_recipe_runs_its_rounds_and_resumes(tmp_path):
     assert (fs / "round1" / "checkpoints" / "checkpoint").is_file()
     assert "initialised from detection checkpoint" in result.err  # round 1 from round 0
     assert list((fs / "marked1").glob("read_p1.xml"))  # the page read became marks
+    for run in ("round0", "round1"):  # the recipe's models check shapes when they read
+        assert read_pipeline(fs / run / "pipeline.config").ocr.shape_weight == SHAPE_WEIGHT
     assert (fs / "read1" / "p1.txt").is_file()
     assert "marks added" in result.out and "mean confidence" in result.out
     assert "expected CER on these pages" in result.out and "check first: p1" in result.out
@@ -172,6 +176,15 @@ def test_the_recipe_runs_its_rounds_and_resumes(tmp_path):
     assert again.code == 0, again.err[-3000:]
     assert "imagine run" not in again.err and "imagine data" not in again.err  # all done
     assert "marks added" in again.out
+
+
+def test_a_shape_weight_the_user_sets_is_the_only_one_passed():
+    import argparse
+
+    from imagine_plugins.fewshot.command import _sets
+
+    args = argparse.Namespace(overrides=["batch_size=4", "+ocr.shape_weight=0"])
+    assert _sets(args, "ocr.shape_weight") and not _sets(args, "ocr.min_score")
 
 
 def test_recipe_paths_are_quoted_where_hydra_would_read_them_as_syntax():
