@@ -69,3 +69,17 @@ def test_the_page_reader_checks_shapes_only_when_asked():
         reader = TiledPageReader(tile_size=1024, overlap=32, min_score=0.2, shape_weight=weight)
         (found,) = reader.read(Detector(), [image])
         assert "".join(g.char for g in sorted(found, key=lambda g: g.box[0])) == expected
+
+
+def test_an_unsure_glyph_like_none_of_its_characters_sure_glyphs_is_dropped():
+    """A blot read as an unsure 'n' is no glyph: it goes; an unsure 'n' that looks like the
+    page's sure n's stays, and so does a sure blot (the detector's word stands)."""
+    image, glyphs = _read("nnnnnnnn", 6, "n", (("n", 0.3),))
+    image = image.copy()
+    x0, y0, x1, y1 = glyphs[7].box
+    image[y0:y1, x0:x1] = 0  # the last 'n' is a black blot now
+    glyphs[7] = Glyph(glyphs[7].box, "n", 0.3, True, (("n", 0.3),))
+    kept = checked(glyphs, image, weight=4.0)
+    assert [g.box[0] for g in kept] == [g.box[0] for g in glyphs[:7]]
+    glyphs[7] = Glyph(glyphs[7].box, "n", 0.9, False, (("n", 0.9),))
+    assert len(checked(glyphs, image, weight=4.0)) == 8

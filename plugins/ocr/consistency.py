@@ -10,6 +10,12 @@ insensitive to a line's ink being lighter or darker) — and the place takes the
 whose detector score plus ``weight`` times that similarity is highest. Only a character the
 detector offered can be chosen, and a character with no sure glyph on the page is not
 compared: the detector's own choice stands where the page has nothing to say.
+
+The same comparison finds what is no glyph at all: an uncertain glyph (under the page
+reader's ``low_confidence``) whose ink looks like none of the page's many sure glyphs of
+its character (similarity under ``MIN_LIKENESS``) is dropped — specks, a page's edge, a
+piece of a neighbour's stroke read as a letter. Such strays also upset the text's
+assembly: a gap they split is no longer seen as a word space.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ BEST = 3  # a place's similarity to a character: the mean of its best few matche
 SHIFT = 0.1  # matches are tried shifted by up to this share of the glyph's height
 MIN_SHIFT = 2  # … and at least this many pixels
 MIN_SIDE = 3  # drawings thinner than this (a dot, a dash) give no shape to compare
+MIN_LIKENESS = 0.5  # an uncertain glyph less like its character's drawings is dropped …
+MIN_DRAWINGS = 5  # … where the page has at least this many of them
 
 
 def ink_of(image: np.ndarray) -> np.ndarray:
@@ -49,7 +57,8 @@ def drawings(glyphs: list[Glyph], ink: np.ndarray) -> dict[str, list[np.ndarray]
     for g in sure:
         kept = found.setdefault(g.char, [])
         cut = _cut(ink, g.box)
-        if len(kept) < DRAWINGS and min(cut.shape) >= MIN_SIDE:
+        # a flat cut (no ink in the box) would match everything (OpenCV gives it 1.0)
+        if len(kept) < DRAWINGS and min(cut.shape) >= MIN_SIDE and cut.std() > 1.0:
             kept.append(cut)
     return {char: cuts for char, cuts in found.items() if cuts}
 
@@ -78,32 +87,43 @@ def checked(
     glyphs: list[Glyph], image: np.ndarray, weight: float, low_confidence: float = 0.5
 ) -> list[Glyph]:
     """``glyphs`` with each place's character chosen among the detector's alternatives by
-    score + ``weight`` × similarity to the page's sure glyphs of that character; a changed
-    glyph takes its new character's detector score (``low_confidence``: the page
-    reader's, for its ``uncertain`` mark)."""
+    score + ``weight`` × similarity to the page's sure glyphs of that character (a changed
+    glyph takes its new character's detector score), and the uncertain ones (under
+    ``low_confidence``, the page reader's) that look like none of them dropped."""
     if weight <= 0 or not glyphs:
         return glyphs
     ink = ink_of(image)
     known = drawings(glyphs, ink)
-    return [_choose(g, ink, known, weight, low_confidence) for g in glyphs]
+    chosen = (_choose(g, ink, known, weight, low_confidence) for g in glyphs)
+    return [g for g, alike in chosen if not _stray(g, alike, known, low_confidence)]
 
 
 def _choose(
     glyph: Glyph, ink: np.ndarray, known: dict[str, list[np.ndarray]], weight: float,
     low_confidence: float,
-) -> Glyph:  # fmt: skip
-    offered = [(c, s) for c, s in glyph.alternatives if c in known]
-    if glyph.char not in {c for c, _ in offered} or len(offered) < 2:
-        return glyph
+) -> tuple[Glyph, float | None]:  # fmt: skip
+    """The glyph as chosen, and its similarity to its character's drawings (None: not
+    compared)."""
+    offered = [(c, s) for c, s in glyph.alternatives if c in known] or [(glyph.char, glyph.score)]
+    if glyph.char not in {c for c, _ in offered}:
+        return glyph, None
     totals = {}
     for char, score in offered:
-        alike = similarity(ink, glyph, known[char])
+        alike = similarity(ink, glyph, known[char]) if char in known else None
         if alike is not None:
-            totals[char] = (score + weight * alike, score)
+            totals[char] = (score + weight * alike, score, alike)
     if glyph.char not in totals:
-        return glyph
+        return glyph, None
     best = max(totals, key=lambda c: totals[c][0])
     if best == glyph.char:
-        return glyph
-    score = totals[best][1]
-    return replace(glyph, char=best, score=score, uncertain=score < low_confidence)
+        return glyph, totals[best][2]
+    _, score, alike = totals[best]
+    return replace(glyph, char=best, score=score, uncertain=score < low_confidence), alike
+
+
+def _stray(
+    glyph: Glyph, alike: float | None, known: dict[str, list[np.ndarray]], low_confidence: float
+) -> bool:
+    """An uncertain glyph unlike the page's many sure drawings of its character."""
+    many = len(known.get(glyph.char, ())) >= MIN_DRAWINGS
+    return glyph.score < low_confidence and many and alike is not None and alike < MIN_LIKENESS
