@@ -299,3 +299,14 @@ def test_a_plugin_commands_fault_is_one_message_naming_the_plugin(cli, third_par
     result = cli(command)
     assert result.code == 2 and said in result.err and "Traceback" not in result.err
     assert "mine" in result.err  # the plugin is named
+
+
+def test_imagine_plugins_lists_the_commands_that_do_not_fit(cli, third_party):
+    """A command factory returning no Command, or a Command without run, was listed by
+    `imagine plugins` like any other; only `imagine WORD` found out."""
+    third_party("mine", COMMANDS)
+    result = cli("plugins")
+    assert result.code == 2, result.err
+    listed = result.out.split("commands that do not fit")[1]
+    assert "number" in listed and "norun" in listed and "mine" in listed
+    assert "crashes" not in listed  # it builds; its fault shows only when it runs

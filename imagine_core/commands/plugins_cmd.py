@@ -15,7 +15,9 @@ from imagine_core.plugins import get_plugins
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "List every plugin of the entry-point group 'imagine' and what it registered; "
-        "with --debug, the tracebacks of plugins that failed to load."
+        "with --debug, the tracebacks of plugins that failed to load. Every command a "
+        "plugin registers is built and checked against the Command contract; one that "
+        "does not fit is listed (exit 2)."
     )
 
 
@@ -71,4 +73,33 @@ def run(args: argparse.Namespace) -> int:
     if loaded.disabled:
         out.print(f"disabled by IMAGINE_DISABLE_PLUGINS: {', '.join(loaded.disabled)}")
     out.print(f"{len(loaded.plugins)} plugins, {len(loaded.registry)} components")
-    return 0
+    return _unfit_commands(loaded)
+
+
+def _unfit_commands(loaded) -> int:
+    """Build every registered command (a factory call, nothing heavy: a Command imports
+    its work when it runs) and list those that do not fit the contract, or fail to build:
+    `imagine WORD` would refuse them."""
+    from imagine_core.build import make
+    from imagine_core.errors import EXIT_USER_ERROR, ConfigError
+
+    unfit = []
+    for name in loaded.registry.names("command"):
+        record = loaded.registry.get("command", name)
+        try:
+            make(record)
+        except ConfigError as exc:
+            unfit.append((record, exc.what))
+        except Exception as exc:  # the plugin's own bug, named with it
+            unfit.append((record, f"its factory failed: {type(exc).__name__}: {exc}"))
+    if not unfit:
+        return 0
+    table = Table(
+        title="commands that do not fit (imagine WORD refuses them)", title_style="bold red"
+    )
+    for column in ("command", "plugin", "distribution", "problem"):
+        table.add_column(column, overflow="fold")
+    for record, problem in unfit:
+        table.add_row(record.name, record.plugin, record.distribution, problem)
+    out.print(table)
+    return EXIT_USER_ERROR
