@@ -310,3 +310,42 @@ def test_imagine_plugins_lists_the_commands_that_do_not_fit(cli, third_party):
     listed = result.out.split("commands that do not fit")[1]
     assert "number" in listed and "norun" in listed and "mine" in listed
     assert "crashes" not in listed  # it builds; its fault shows only when it runs
+
+
+INT_KEYED_MAPS = """
+from imagine_core import hookimpl
+from imagine_core.api import FeatureExtractor
+
+
+class IntKeyed(FeatureExtractor):
+    size_multiple = None
+
+    def build(self, min_level, max_level):
+        import tf_keras
+
+        images = tf_keras.Input([None, None, 3])
+        maps = {level: tf_keras.layers.Conv2D(8, 1, strides=2**level)(images)
+                for level in range(min_level, max_level + 1)}
+        return tf_keras.Model(images, maps), None
+
+
+@hookimpl
+def imagine_register(registry):
+    registry.add("feature_extractor", "int_keyed", factory=lambda **_: IntKeyed())
+"""
+
+
+@pytest.mark.slow
+def test_validate_build_runs_the_model_and_names_a_part_that_returns_the_wrong_thing(
+    cli, third_party
+):
+    """A feature extractor whose maps are keyed by ints passed `config validate` and failed
+    only when `imagine run` built the model."""
+    third_party("maps", INT_KEYED_MAPS)
+    chosen = "model.ssd.feature_extractor.type=int_keyed"
+    assert cli("config", "validate", chosen).code == 0  # the contract alone cannot see it
+    result = cli("config", "validate", "--build", chosen)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "int_keyed" in result.err and "keyed by" in result.err
+    fine = cli("config", "validate", "--build")
+    assert fine.code == 0 and "runs on a blank page" in fine.out

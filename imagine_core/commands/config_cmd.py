@@ -38,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also fail on components no plugin provides and fields nothing reads",
     )
     check.add_argument(
+        "--build",
+        action="store_true",
+        help="also build the model and run it once on a blank page (imports TensorFlow): "
+        "what a plugin's part returns is checked before any training",
+    )
+    check.add_argument(
         "--skip-paths",
         action="store_true",
         help="do not check that files named in the config exist",
@@ -70,7 +76,12 @@ def _validate(args: argparse.Namespace) -> int:
         overrides = [f"pipeline={files[0]}", *overrides]
     composed = compose(overrides)
     plugins = get_plugins()
-    _, report = validate(composed, plugins, check_paths=not args.skip_paths)
+    pipeline, report = validate(composed, plugins, check_paths=not args.skip_paths)
+    if args.build and report.ok():
+        from imagine_core.config.trial import run_once
+
+        run_once(pipeline)  # a part that fails: one ConfigError, exit 2
+        out.print("[green]the model builds and runs on a blank page[/green]")
     _print_report(report, files[0] if files else "the composed config")
     return 0 if report.ok(strict=args.strict) else 2
 
