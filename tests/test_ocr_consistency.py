@@ -83,3 +83,14 @@ def test_an_unsure_glyph_like_none_of_its_characters_sure_glyphs_is_dropped():
     assert [g.box[0] for g in kept] == [g.box[0] for g in glyphs[:7]]
     glyphs[7] = Glyph(glyphs[7].box, "n", 0.9, False, (("n", 0.9),))
     assert len(checked(glyphs, image, weight=4.0)) == 8
+
+
+def test_a_character_never_read_surely_is_drawn_by_its_likely_glyphs():
+    """Every 'm' read at 0.6 (the model learnt it from one mark): the 'm' read as 'n' still
+    becomes 'm'; read under 0.5 everywhere, 'm' has no drawing and the 'n' stands."""
+    for score, expected in ((0.6, "m"), (0.4, "n")):
+        image, glyphs = _read("nnmmnmnm", 5, "n", (("n", 0.5), ("m", 0.3)))
+        glyphs = [
+            Glyph(g.box, "m", score, True, (("m", score),)) if g.char == "m" else g for g in glyphs
+        ]
+        assert checked(glyphs, image, weight=4.0)[5].char == expected

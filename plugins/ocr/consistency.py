@@ -4,12 +4,13 @@ A detector trained from one marked instance per character confuses characters it
 too few times (``m``/``n``, ``e``/``o``, ``l``/``t``), yet the page it reads holds many
 instances of each, read with confidence, in the page's own type and ink: a document's type
 repeats. So where the detector weighs several characters at one place
-(``Glyph.alternatives``), each is compared with the page's sure glyphs of that character —
-normalised cross-correlation of the ink over small shifts (OpenCV's ``matchTemplate``:
-insensitive to a line's ink being lighter or darker) — and the place takes the character
-whose detector score plus ``weight`` times that similarity is highest. Only a character the
-detector offered can be chosen, and a character with no sure glyph on the page is not
-compared: the detector's own choice stands where the page has nothing to say.
+(``Glyph.alternatives``), each is compared with the page's sure glyphs of that character
+(its likely ones, where it has no sure one) — normalised cross-correlation of the ink
+over small shifts (OpenCV's ``matchTemplate``: insensitive to a line's ink being lighter
+or darker) — and the place takes the character whose detector score plus ``weight`` times
+that similarity is highest. Only a character the detector offered can be chosen, and one
+with no likely glyph on the page is not compared: the detector's own choice stands where
+the page has nothing to say.
 
 The same comparison finds what is no glyph at all: an uncertain glyph (under the page
 reader's ``low_confidence``) whose ink looks like none of the page's many sure glyphs of
@@ -27,6 +28,7 @@ import numpy as np
 from imagine_core.api import Glyph
 
 SURE = 0.8  # glyphs at least this sure are the page's drawings of their character
+FALLBACK = 0.5  # … or, for a character the page has none of, at least this sure
 DRAWINGS = 20  # the surest this many of a character are compared with
 BEST = 3  # a place's similarity to a character: the mean of its best few matches
 SHIFT = 0.1  # matches are tried shifted by up to this share of the glyph's height
@@ -51,8 +53,15 @@ def _cut(ink: np.ndarray, box: tuple[float, ...], pad: int = 0) -> np.ndarray:
 
 
 def drawings(glyphs: list[Glyph], ink: np.ndarray) -> dict[str, list[np.ndarray]]:
-    """The page's sure glyphs' ink, surest first, up to ``DRAWINGS`` per character."""
-    sure = sorted((g for g in glyphs if g.score >= SURE), key=lambda g: -g.score)
+    """The page's sure glyphs' ink, surest first, up to ``DRAWINGS`` per character. A
+    character the model is never sure of on the page (an ``m`` learnt from one mark, read
+    at 0.5-0.7 everywhere) is drawn by its glyphs read at ``FALLBACK`` or more: without
+    them, every ``m`` read as ``n`` would stay one."""
+    best: dict[str, float] = {}
+    for g in glyphs:
+        best[g.char] = max(best.get(g.char, 0.0), g.score)
+    floor = {char: SURE if score >= SURE else FALLBACK for char, score in best.items()}
+    sure = sorted((g for g in glyphs if g.score >= floor[g.char]), key=lambda g: -g.score)
     found: dict[str, list[np.ndarray]] = {}
     for g in sure:
         kept = found.setdefault(g.char, [])
