@@ -117,7 +117,9 @@ def _choose(
     if glyph.char not in {c for c, _ in offered}:
         return glyph, None
     totals = {}
-    for char, score in offered:
+    for char, score in offered:  # best first: a character offered twice keeps its best
+        if char in totals:
+            continue
         alike = similarity(ink, glyph, known[char]) if char in known else None
         if alike is not None:
             totals[char] = (score + weight * alike, score, alike)
