@@ -9,7 +9,7 @@ from rich.table import Table
 
 from imagine_core.console import err, out
 from imagine_core.errors import debug_enabled
-from imagine_core.plugins import get_plugins
+from imagine_core.plugins import LoadedPlugins, get_plugins
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     return _unfit_commands(loaded)
 
 
-def _unfit_commands(loaded) -> int:
+def _unfit_commands(loaded: LoadedPlugins) -> int:
     """Build every registered command (a factory call, nothing heavy: a Command imports
     its work when it runs) and list those that do not fit the contract, or fail to build:
     `imagine WORD` would refuse them."""

@@ -116,6 +116,8 @@ def _choose(
     offered = [(c, s) for c, s in glyph.alternatives if c in known] or [(glyph.char, glyph.score)]
     if glyph.char not in {c for c, _ in offered}:
         return glyph, None
+    if len(offered) < 2 and glyph.score >= low_confidence:
+        return glyph, None  # one candidate and sure: nothing to choose, nothing to drop
     totals = {}
     for char, score in offered:  # best first: a character offered twice keeps its best
         if char in totals:
